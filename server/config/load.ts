@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../errors/config-error.js';
+import { type CollectorConfig, configSchema } from './schema.js';
+
+const envPrefix = 'env:';
+
+/** Reads, resolves and validates a configuration file. Throws `ConfigError` listing every problem found. */
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<CollectorConfig> {
+	let text: string;
+	try {
+		text = await readFile(path, 'utf8');
+	} catch (error) {
+		throw new ConfigError([`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+	}
+	let json: unknown;
+	try {
+		json = JSON.parse(text);
+	} catch (error) {
+		throw new ConfigError([`${path}: is not valid JSON (${(error as Error).message})`]);
+	}
+	return parseConfig(json, env);
+}
+
+/**
+ * Validates a configuration value (as parsed from JSON). Any string `"env:NAME"` is replaced by that environment
+ * variable first, so secrets stay out of the file; a missing variable is reported with the field's path.
+ */
+export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
+	const problems: string[] = [];
+	const resolved = resolveEnvReferences(input, [], env, problems);
+	// A field whose variable is missing was reported already; the schema's "expected string" would be noise.
+	const unresolvedPaths = new Set(problems.map((problem) => problem.slice(0, problem.indexOf(': '))));
+	const result = configSchema.safeParse(resolved);
+	if (!result.success) {
+		for (const issue of result.error.issues) {
+			const path = formatPath(issue.path);
+			if (unresolvedPaths.has(path)) continue;
+			if (issue.code === 'unrecognized_keys') {
+				for (const key of issue.keys) problems.push(`${formatPath([...issue.path, key])}: is not a known field`);
+			} else {
+				problems.push(`${path || '(root)'}: ${issue.message}`);
+			}
+		}
+	}
+	if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+	return result.data;
+}
+
+function resolveEnvReferences(
+	value: unknown,
+	path: PropertyKey[],
+	env: NodeJS.ProcessEnv,
+	problems: string[],
+): unknown {
+	if (typeof value === 'string' && value.startsWith(envPrefix)) {
+		const name = value.slice(envPrefix.length);
+		const resolved = env[name];
+		if (resolved === undefined || resolved === '') {
+			problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+			return undefined;
+		}
+		return resolved;
+	}
+	if (Array.isArray(value)) return value.map((item, index) => resolveEnvReferences(item, [...path, index], env, problems));
+	if (value !== null && typeof value === 'object') {
+		return Object.fromEntries(
+			Object.entries(value).map(([key, item]) => [key, resolveEnvReferences(item, [...path, key], env, problems)]),
+		);
+	}
+	return value;
+}
+
+/** `['sites', 0, 'origins', 1]` → `sites[0].origins[1]` */
+export function formatPath(path: readonly PropertyKey[]): string {
+	return path.reduce<string>(
+		(text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+		'',
+	);
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { acceptedPropertyTypeNames, parsePropertyType } from '../blueconic/property-types.js';
+
+/**
+ * The collector's configuration file, validated once at start-up; hot paths then trust it.
+ * Objects are strict so a misspelt field is an error, not a silently ignored setting.
+ */
+
+const nonEmptyString = z.string().trim().min(1, 'must not be empty');
+
+const httpOrigin = z.string().refine(isHttpOrigin, 'must be an https or http origin, like https://www.example.com');
+
+const httpUrl = z
+	.string()
+	.refine((value) => /^https?:$/.test(safeUrl(value)?.protocol ?? ''), 'must be an absolute http or https URL');
+
+const positiveInt = z.number().int('must be a whole number').positive('must be greater than 0');
+
+/**
+ * The reproduced product's settings screen takes the attribute mapping and the featured segments as JSON typed
+ * into a text box, so a JSON string holding the value is accepted as well as the value itself.
+ */
+function jsonTextOr<T extends z.ZodType>(schema: T) {
+	return z.preprocess((value) => {
+		if (typeof value !== 'string') return value;
+		try {
+			return JSON.parse(value) as unknown;
+		} catch {
+			return value; // the schema then reports the wrong type
+		}
+	}, schema);
+}
+
+const httpValidation = z.strictObject({
+	type: z.literal('http'),
+	url: httpUrl,
+	/** How long a valid answer is trusted. */
+	cacheSeconds: z.number().int().min(0).default(60),
+	/** How long an invalid answer is trusted; short, so a session that just became valid is not refused long. */
+	invalidCacheSeconds: z.number().int().min(0).default(10),
+	timeoutMs: positiveInt.max(30_000).default(2_000),
+	/** Bound on the validation cache, so a flood of random cookies cannot grow memory without limit. */
+	cacheMaxEntries: positiveInt.default(100_000),
+});
+
+const signedValidation = z.strictObject({
+	type: z.literal('signed'),
+	secret: z.string().min(16, 'must be at least 16 characters'),
+});
+
+const memoryValidation = z.strictObject({
+	type: z.literal('memory'),
+	/** Lifetime of a session created in-process. */
+	ttlSeconds: positiveInt.default(86_400),
+});
+
+const site = z.strictObject({
+	host: nonEmptyString.transform((host) => host.toLowerCase()),
+	origins: z.array(httpOrigin).default([]),
+	active: z.boolean().default(true),
+});
+
+const attributeMapping = z.strictObject({
+	zephrAttributeId: nonEmptyString,
+	blueconic: z.strictObject({
+		profilePropertyId: nonEmptyString,
+		type: z.string().transform((name, ctx) => {
+			const type = parsePropertyType(name);
+			if (type === undefined) {
+				ctx.addIssue({ code: 'custom', message: `must be a BlueConic property type: ${acceptedPropertyTypeNames}` });
+				return z.NEVER;
+			}
+			return type;
+		}),
+	}),
+});
+
+const blueconic = z
+	.strictObject({
+		baseUrl: httpUrl.transform((url) => url.replace(/\/+$/, '')),
+		clientId: nonEmptyString.optional(),
+		clientSecret: nonEmptyString.optional(),
+		/** Zephr's settings screen calls the same credentials Consumer Key and Consumer Secret. */
+		consumerKey: nonEmptyString.optional(),
+		consumerSecret: nonEmptyString.optional(),
+		scope: nonEmptyString.optional(),
+		timeoutMs: positiveInt.max(120_000).default(10_000),
+	})
+	.transform((value, ctx) => {
+		const clientId = value.clientId ?? value.consumerKey;
+		const clientSecret = value.clientSecret ?? value.consumerSecret;
+		if (clientId === undefined) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'is required (or consumerKey)' });
+		if (clientSecret === undefined) {
+			ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'is required (or consumerSecret)' });
+		}
+		if (clientId === undefined || clientSecret === undefined) return z.NEVER;
+		return { baseUrl: value.baseUrl, clientId, clientSecret, scope: value.scope, timeoutMs: value.timeoutMs };
+	});
+
+export const configSchema = z.strictObject({
+	session: z.strictObject({
+		cookieName: z
+			.string()
+			.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid cookie name')
+			.default('blaize_session'),
+		validate: z.discriminatedUnion('type', [httpValidation, signedValidation, memoryValidation], {
+			error: 'must have "type" set to "http", "signed" or "memory"',
+		}),
+	}),
+	sites: z.union([z.literal('*'), z.array(site).min(1, 'must list at least one site, or be "*"')], {
+		error: 'must be "*" or a list of sites',
+	}),
+	apiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).default([]),
+	segments: z
+		.strictObject({
+			ttlSeconds: positiveInt.default(1_800),
+			maxSessions: positiveInt.default(1_000_000),
+			maxPerSession: positiveInt.max(10_000).default(200),
+			maxIdLength: positiveInt.max(4_096).default(200),
+			/** Reports one session may post per minute; a page posts once per change, so this is generous. */
+			postsPerMinute: positiveInt.default(60),
+		})
+		.prefault({}),
+	featuredSegments: jsonTextOr(z.record(nonEmptyString, nonEmptyString)).default({}),
+	blueconic: blueconic.optional(),
+	profileMapping: z
+		.strictObject({
+			emailPropertyId: nonEmptyString.default('email'),
+			trackingIdPropertyId: nonEmptyString.optional(),
+			attributes: jsonTextOr(z.array(attributeMapping)).default([]),
+		})
+		.optional(),
+	profileSync: z
+		.strictObject({
+			/** A user attribute that must be `true` (or "true") before the profile is sent; without it nothing is sent. */
+			consentAttribute: nonEmptyString.optional(),
+			/** Passed to BlueConic as `objectiveIds`: it refuses profiles lacking these consented objectives. */
+			objectiveIds: z.array(nonEmptyString).default([]),
+		})
+		.prefault({}),
+});
+
+export type CollectorConfig = z.output<typeof configSchema>;
+export type SessionValidationConfig = CollectorConfig['session']['validate'];
+export type SiteConfig = z.output<typeof site>;
+export type BlueConicConfig = z.output<typeof blueconic>;
+export type ProfileMappingConfig = NonNullable<CollectorConfig['profileMapping']>;
+export type AttributeMapping = z.output<typeof attributeMapping>;
+export type ProfileSyncConfig = CollectorConfig['profileSync'];
+
+function safeUrl(value: string): URL | undefined {
+	try {
+		return new URL(value);
+	} catch {
+		return undefined;
+	}
+}
+
+function isHttpOrigin(value: string): boolean {
+	const url = safeUrl(value);
+	return url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+}

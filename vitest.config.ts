@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		include: ['test/**/*.test.ts'],
+		// Browser and server tests do real I/O on loopback; a slow CI machine should not turn that into failures.
+		testTimeout: 30_000,
+		hookTimeout: 60_000,
+		pool: 'forks',
+		// Two cores: more workers than that only makes Chromium and the servers fight for them.
+		maxWorkers: 2,
+	},
+});
