@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors/config-error.js';
+import { formatPath } from '../utils/format-path.js';
 import { type CollectorConfig, configSchema } from './schema.js';
+
+// Kept here too for callers that validate other inputs the same way.
+export { formatPath };
 
 const envPrefix = 'env:';
 
@@ -68,12 +72,4 @@ function resolveEnvReferences(
 		);
 	}
 	return value;
-}
-
-/** `['sites', 0, 'origins', 1]` → `sites[0].origins[1]` */
-export function formatPath(path: readonly PropertyKey[]): string {
-	return path.reduce<string>(
-		(text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
-		'',
-	);
 }

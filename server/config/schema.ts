@@ -141,6 +141,8 @@ export const configSchema = z.strictObject({
 });
 
 export type CollectorConfig = z.output<typeof configSchema>;
+/** The configuration as written in the file (before defaults and `env:` references are applied). */
+export type CollectorConfigInput = z.input<typeof configSchema>;
 export type SessionValidationConfig = CollectorConfig['session']['validate'];
 export type SiteConfig = z.output<typeof site>;
 export type BlueConicConfig = z.output<typeof blueconic>;

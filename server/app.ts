@@ -1,0 +1,102 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import { parseConfig } from './config/load.js';
+import type { CollectorConfigInput } from './config/schema.js';
+import { HttpError } from './errors/http-error.js';
+import { ApiKeys } from './http/api-key.js';
+import { observe } from './http/observe.js';
+import { RateLimit } from './http/rate-limit.js';
+import { Sites } from './http/sites.js';
+import { createLogger, type Logger } from './logger.js';
+import { type CollectorMetrics, createMetrics } from './metrics.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { opsRoutes } from './routes/ops.js';
+import type { CollectorParts } from './routes/parts.js';
+import { defaultSdkScriptPath, sdkRoutes } from './routes/sdk.js';
+import { segmentRoutes } from './routes/segments.js';
+import { createSessionValidator } from './sessions/create-validator.js';
+import { MemorySessions } from './sessions/memory.js';
+import type { SessionValidator } from './sessions/session-validator.js';
+import { MemorySegmentStore } from './store/memory-store.js';
+import type { SegmentStore } from './store/segment-store.js';
+
+export interface CollectorOptions {
+	logger?: Logger;
+	/** Replaces the store built from `config.segments` (e.g. a Redis-backed one shared by several instances). */
+	store?: SegmentStore;
+	/** Replaces the validator built from `config.session.validate`. */
+	sessions?: SessionValidator;
+	/** The script-tag build served at `/plugins/public/blueconic/sdk.js`; defaults to this package's build. */
+	sdkScriptPath?: string;
+}
+
+/** The collector: a Koa app, mountable in an existing one, with what its owner needs to run and stop it. */
+export interface Collector extends Koa {
+	metrics: CollectorMetrics;
+	store: SegmentStore;
+	/** The in-process sessions when `session.validate.type` is `memory` (demo, tests). */
+	memorySessions: MemorySessions | undefined;
+	/** Makes `/healthz` answer 503 so load balancers drain this instance; call at the start of a shutdown. */
+	startDraining(): void;
+	/** Releases timers, waiters and connections; call after the HTTP server has stopped. */
+	close(): Promise<void>;
+}
+
+/**
+ * Builds the collector from a configuration (the JSON file's content, or an already validated one).
+ * Throws `ConfigError` naming every invalid field.
+ */
+export function createCollector(configInput: CollectorConfigInput, options: CollectorOptions = {}): Collector {
+	const config = parseConfig(configInput);
+	const logger = options.logger ?? createLogger();
+	const store =
+		options.store ?? new MemorySegmentStore({ maxSessions: config.segments.maxSessions, ttlSeconds: config.segments.ttlSeconds });
+	const metrics = createMetrics(() => store.sessionCount());
+	const sessions =
+		options.sessions ??
+		createSessionValidator(config.session, (outcome) => metrics.sessionValidations.inc({ outcome }));
+	const parts: CollectorParts = {
+		config,
+		sites: new Sites(config.sites),
+		sessions,
+		store,
+		apiKeys: new ApiKeys(config.apiKeys),
+		// Track as many sessions' windows as the store holds sessions, capped: windows live one minute.
+		reportRate: new RateLimit(config.segments.postsPerMinute, Math.min(config.segments.maxSessions, 200_000)),
+		metrics,
+		logger,
+	};
+
+	let draining = false;
+	const router = new Router();
+	segmentRoutes(router, parts);
+	decisionRoutes(router, parts);
+	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
+	opsRoutes(router, parts, () => draining);
+
+	const app = new Koa();
+	app.silent = true; // errors are answered and logged by `observe`
+	app.use(observe(metrics, logger));
+	app.use(router.routes());
+	app.use(
+		router.allowedMethods({
+			throw: true,
+			methodNotAllowed: () => new HttpError(405, 'method_not_allowed', 'this path does not take that method'),
+			notImplemented: () => new HttpError(501, 'not_implemented', 'the collector does not implement that method'),
+		}),
+	);
+
+	return Object.assign(app, {
+		metrics,
+		store,
+		memorySessions: sessions instanceof MemorySessions ? sessions : undefined,
+		startDraining() {
+			draining = true;
+		},
+		async close() {
+			draining = true;
+			await store.close();
+			await sessions.close?.();
+		},
+	});
+}

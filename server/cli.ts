@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { runServeCommand, serveUsage } from './commands/serve.js';
+
+const usage = `usage:
+  ${serveUsage}
+`;
+
+const [command, ...rest] = process.argv.slice(2);
+const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+
+let exitCode: number;
+switch (command) {
+	case 'serve':
+		exitCode = await runServeCommand(rest, io);
+		break;
+	case undefined:
+	case '--help':
+	case '-h':
+		process.stdout.write(usage);
+		exitCode = command === undefined ? 2 : 0;
+		break;
+	default:
+		process.stderr.write(`unknown command "${command}"\n${usage}`);
+		exitCode = 2;
+}
+process.exitCode = exitCode;

@@ -1,0 +1,9 @@
+import type { StoreRead } from '../store/segment-store.js';
+
+/** `unknown`: no report for this session yet (or it expired); `no`: reported, not a member. */
+export type Decision = 'yes' | 'no' | 'unknown';
+
+export function decide(read: StoreRead, segmentId: string): Decision {
+	if (read.status !== 'hit') return 'unknown';
+	return read.segmentIds.includes(segmentId) ? 'yes' : 'no';
+}

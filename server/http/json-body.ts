@@ -1,0 +1,51 @@
+import type { Context } from 'koa';
+import getRawBody from 'raw-body';
+import { HttpError } from '../errors/http-error.js';
+
+export interface JsonBodyOptions {
+	/** Largest body accepted, in bytes; more is a 413 before the rest is read. */
+	maxBytes: number;
+	/** Accepted media types, lower case, without parameters. */
+	mediaTypes: readonly string[];
+}
+
+/** Reads a bounded UTF-8 JSON body. 415 for another media type or charset, 413 when too large, 400 when not JSON. */
+export async function readJsonBody(ctx: Context, { maxBytes, mediaTypes }: JsonBodyOptions): Promise<unknown> {
+	const mediaType = ctx.request.type;
+	if (!mediaTypes.includes(mediaType)) {
+		throw new HttpError(
+			415,
+			'unsupported_media_type',
+			`the body must be sent as ${mediaTypes.join(' or ')}${mediaType ? `, not ${mediaType}` : ''}`,
+		);
+	}
+	const charset = ctx.request.charset;
+	if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
+		throw new HttpError(415, 'unsupported_charset', `the body must be UTF-8, not ${charset}`);
+	}
+	let text: string;
+	try {
+		text = await getRawBody(ctx.req, { length: ctx.get('content-length') || undefined, limit: maxBytes, encoding: 'utf8' });
+	} catch (error) {
+		throw bodyReadError(error, maxBytes);
+	}
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
+	}
+}
+
+function bodyReadError(error: unknown, maxBytes: number): HttpError {
+	const type = (error as { type?: string }).type;
+	switch (type) {
+		case 'entity.too.large':
+			return new HttpError(413, 'body_too_large', `the body is larger than ${maxBytes} bytes`);
+		case 'request.size.invalid':
+			return new HttpError(400, 'body_length_mismatch', 'the body length does not match its Content-Length');
+		case 'request.aborted':
+			return new HttpError(400, 'request_aborted', 'the client closed the request before its body arrived');
+		default:
+			return new HttpError(400, 'unreadable_body', 'the body could not be read');
+	}
+}

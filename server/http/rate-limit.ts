@@ -1,0 +1,38 @@
+import { LRUCache } from 'lru-cache';
+import { HttpError } from '../errors/http-error.js';
+
+interface Window {
+	startedAt: number;
+	count: number;
+}
+
+/**
+ * A fixed one-minute window per session. Bounded in the sessions it tracks: when more are active than it
+ * holds, the least recently seen start a fresh window, which only ever errs toward allowing.
+ */
+export class RateLimit {
+	readonly #windows: LRUCache<string, Window>;
+
+	constructor(
+		readonly perMinute: number,
+		maxTracked: number,
+	) {
+		this.#windows = new LRUCache({ max: maxTracked });
+	}
+
+	/** Counts one request for `key`; throws a 429 with `Retry-After` past the limit. */
+	take(key: string, now: number = Date.now()): void {
+		let window = this.#windows.get(key);
+		if (window === undefined || now - window.startedAt >= 60_000) {
+			window = { startedAt: now, count: 0 };
+			this.#windows.set(key, window);
+		}
+		window.count++;
+		if (window.count > this.perMinute) {
+			const retryAfterSeconds = Math.max(1, Math.ceil((window.startedAt + 60_000 - now) / 1000));
+			throw new HttpError(429, 'too_many_reports', `at most ${this.perMinute} reports a minute per session`, {
+				'Retry-After': String(retryAfterSeconds),
+			});
+		}
+	}
+}

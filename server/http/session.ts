@@ -1,0 +1,45 @@
+import type { Context } from 'koa';
+import { HttpError } from '../errors/http-error.js';
+import type { SessionValidator } from '../sessions/session-validator.js';
+import { sessionKeyOf } from '../store/session-key.js';
+
+export interface RequestSession {
+	sessionId: string;
+	/** The store key for the session (see `sessionKeyOf`). */
+	sessionKey: string;
+}
+
+// Longer cookie values are not sessions any validator issues; refusing them early bounds the work per request.
+const maxCookieValueLength = 4096;
+
+/** The request's session, from its session cookie; 401 when missing or invalid, 503 when it cannot be checked. */
+export async function requireSession(
+	ctx: Context,
+	cookieName: string,
+	validator: SessionValidator,
+): Promise<RequestSession> {
+	const cookieValue = ctx.cookies.get(cookieName);
+	if (cookieValue === undefined || cookieValue === '') {
+		throw new HttpError(401, 'session_missing', `the request has no ${cookieName} cookie; the visitor must have a session`);
+	}
+	if (cookieValue.length > maxCookieValueLength) {
+		throw new HttpError(401, 'session_invalid', `the ${cookieName} cookie is not a valid session`);
+	}
+	const check = await validator.validate(cookieValue);
+	switch (check.status) {
+		case 'valid':
+			return { sessionId: check.sessionId, sessionKey: sessionKeyOf(check.sessionId) };
+		case 'invalid':
+			throw new HttpError(
+				401,
+				'session_invalid',
+				check.reason === 'expired'
+					? `the ${cookieName} session has expired`
+					: `the ${cookieName} cookie is not a valid session`,
+			);
+		case 'unavailable':
+			throw new HttpError(503, 'session_check_unavailable', 'the session cannot be checked right now; try again shortly', {
+				'Retry-After': '5',
+			});
+	}
+}

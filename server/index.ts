@@ -1,0 +1,13 @@
+export { type Collector, type CollectorOptions, createCollector } from './app.js';
+export { loadConfigFile, parseConfig } from './config/load.js';
+export type { CollectorConfig, CollectorConfigInput } from './config/schema.js';
+export { ConfigError, isConfigError } from './errors/config-error.js';
+export { HttpError, isHttpError } from './errors/http-error.js';
+export { listen, type RunningCollector } from './listen.js';
+export { createLogger, type Logger } from './logger.js';
+export { MemorySessions } from './sessions/memory.js';
+export type { SessionCheck, SessionIdentity, SessionValidator } from './sessions/session-validator.js';
+export { signSessionCookie } from './sessions/signed.js';
+export { MemorySegmentStore } from './store/memory-store.js';
+export type { SegmentStore, StoreRead } from './store/segment-store.js';
+export type { Decision } from './decisions/decide.js';

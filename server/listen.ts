@@ -1,0 +1,45 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Collector } from './app.js';
+
+export interface RunningCollector {
+	server: Server;
+	/** `http://host:port`, with the port actually bound (useful with port 0). */
+	url: string;
+	/** Stops taking connections, lets requests in flight finish, then closes the collector. */
+	stop(): Promise<void>;
+}
+
+/** Serves a collector over HTTP on `host:port` (port 0 picks a free one). */
+export async function listen(collector: Collector, { port, host }: { port: number; host: string }): Promise<RunningCollector> {
+	const server = createServer(collector.callback());
+	// Bounds on slow clients, so a trickle of bytes cannot hold a connection (and its memory) for minutes.
+	server.headersTimeout = 10_000;
+	server.requestTimeout = 15_000;
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const address = server.address() as AddressInfo;
+	const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+	let stopping: Promise<void> | undefined;
+	return {
+		server,
+		url: `http://${shownHost}:${address.port}`,
+		stop() {
+			stopping ??= (async () => {
+				collector.startDraining();
+				await new Promise<void>((resolve) => {
+					server.close(() => resolve());
+					// Keep-alive connections with no request in flight would otherwise hold close() open.
+					server.closeIdleConnections();
+				});
+				await collector.close();
+			})();
+			return stopping;
+		},
+	};
+}

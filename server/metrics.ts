@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The collector's own Prometheus metrics, on a registry of its own so two collectors in one process never clash. */
+export interface CollectorMetrics {
+	registry: Registry;
+	requests: Counter<'route' | 'method' | 'status'>;
+	requestSeconds: Histogram<'route'>;
+	sessionValidations: Counter<'outcome'>;
+	segmentReports: Counter<'outcome'>;
+}
+
+export function createMetrics(sessionsHeld: () => Promise<number>): CollectorMetrics {
+	const registry = new Registry();
+	collectDefaultMetrics({ register: registry, prefix: 'blueconic_bridge_' });
+	const metrics: CollectorMetrics = {
+		registry,
+		requests: new Counter({
+			name: 'blueconic_bridge_http_requests_total',
+			help: 'HTTP requests answered, by route, method and status.',
+			labelNames: ['route', 'method', 'status'],
+			registers: [registry],
+		}),
+		requestSeconds: new Histogram({
+			name: 'blueconic_bridge_http_request_duration_seconds',
+			help: 'Time to answer an HTTP request, by route.',
+			labelNames: ['route'],
+			buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+			registers: [registry],
+		}),
+		sessionValidations: new Counter({
+			name: 'blueconic_bridge_session_upstream_checks_total',
+			help: 'Calls to the upstream session validator (cache misses), by outcome.',
+			labelNames: ['outcome'],
+			registers: [registry],
+		}),
+		segmentReports: new Counter({
+			name: 'blueconic_bridge_segment_reports_total',
+			help: 'Segment reports received from browsers, by outcome.',
+			labelNames: ['outcome'],
+			registers: [registry],
+		}),
+	};
+	new Gauge({
+		name: 'blueconic_bridge_sessions_held',
+		help: 'Sessions whose segments the store holds.',
+		registers: [registry],
+		async collect() {
+			this.set(await sessionsHeld());
+		},
+	});
+	return metrics;
+}

@@ -1,0 +1,20 @@
+import type { CollectorConfig } from '../config/schema.js';
+import type { ApiKeys } from '../http/api-key.js';
+import type { RateLimit } from '../http/rate-limit.js';
+import type { Sites } from '../http/sites.js';
+import type { Logger } from '../logger.js';
+import type { CollectorMetrics } from '../metrics.js';
+import type { SessionValidator } from '../sessions/session-validator.js';
+import type { SegmentStore } from '../store/segment-store.js';
+
+/** What the routes are built from; assembled once by `createCollector`. */
+export interface CollectorParts {
+	config: CollectorConfig;
+	sites: Sites;
+	sessions: SessionValidator;
+	store: SegmentStore;
+	apiKeys: ApiKeys;
+	reportRate: RateLimit;
+	metrics: CollectorMetrics;
+	logger: Logger;
+}

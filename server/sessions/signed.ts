@@ -1,0 +1,39 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { SessionCheck, SessionValidator } from './session-validator.js';
+
+/**
+ * Signed session cookies, for publishers whose backend can sign but not answer lookups:
+ * `<sessionId>.<expiresAtUnixSeconds>.<base64url HMAC-SHA256(secret, "<sessionId>.<expiresAtUnixSeconds>")>`.
+ * The session id may not contain a dot. `signSessionCookie` makes one.
+ */
+export function signSessionCookie(sessionId: string, secret: string, expiresAt: Date): string {
+	if (sessionId === '' || sessionId.includes('.')) throw new TypeError('sessionId must be non-empty and contain no "."');
+	const payload = `${sessionId}.${Math.floor(expiresAt.getTime() / 1000)}`;
+	return `${payload}.${signatureOf(payload, secret).toString('base64url')}`;
+}
+
+export class SignedSessions implements SessionValidator {
+	constructor(readonly secret: string) {}
+
+	async validate(cookieValue: string): Promise<SessionCheck> {
+		const parts = cookieValue.split('.');
+		if (parts.length !== 3) return { status: 'invalid', reason: 'forged' };
+		const [sessionId = '', expiresAtText = '', signatureText = ''] = parts;
+		const payload = `${sessionId}.${expiresAtText}`;
+		const expected = signatureOf(payload, this.secret);
+		const given = Buffer.from(signatureText, 'base64url');
+		// Constant time, so the signature cannot be guessed byte by byte from response timings.
+		if (sessionId === '' || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+			return { status: 'invalid', reason: 'forged' };
+		}
+		const expiresAtSeconds = Number(expiresAtText);
+		if (!Number.isSafeInteger(expiresAtSeconds) || expiresAtSeconds * 1000 <= Date.now()) {
+			return { status: 'invalid', reason: 'expired' };
+		}
+		return { status: 'valid', sessionId };
+	}
+}
+
+function signatureOf(payload: string, secret: string): Buffer {
+	return createHmac('sha256', secret).update(payload).digest();
+}

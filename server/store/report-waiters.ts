@@ -1,0 +1,51 @@
+/**
+ * Callers waiting for a session's first report (`decision?wait=MS`). Bounded in number so that slow clients
+ * cannot pile up unbounded timers; past the bound a waiter is answered at once with the current state.
+ */
+export class ReportWaiters {
+	readonly #waitersBySession = new Map<string, Set<() => void>>();
+	#count = 0;
+
+	constructor(readonly maxWaiters: number) {
+		if (!Number.isInteger(maxWaiters) || maxWaiters < 0) throw new TypeError('maxWaiters must be a nonnegative integer');
+	}
+
+	/** Resolves when `notify(sessionKey)` is called or after `timeoutMs`, whichever is first. */
+	wait(sessionKey: string, timeoutMs: number): Promise<void> {
+		if (timeoutMs <= 0 || this.#count >= this.maxWaiters) return Promise.resolve();
+		return new Promise((resolve) => {
+			let waiters = this.#waitersBySession.get(sessionKey);
+			if (waiters === undefined) {
+				waiters = new Set();
+				this.#waitersBySession.set(sessionKey, waiters);
+			}
+			const sessionWaiters = waiters;
+			const done = (): void => {
+				clearTimeout(timer);
+				if (sessionWaiters.delete(done)) this.#count--;
+				if (sessionWaiters.size === 0 && this.#waitersBySession.get(sessionKey) === sessionWaiters) {
+					this.#waitersBySession.delete(sessionKey);
+				}
+				resolve();
+			};
+			const timer = setTimeout(done, timeoutMs);
+			sessionWaiters.add(done);
+			this.#count++;
+		});
+	}
+
+	notify(sessionKey: string): void {
+		const waiters = this.#waitersBySession.get(sessionKey);
+		if (waiters === undefined) return;
+		for (const done of [...waiters]) done();
+	}
+
+	/** Answers every waiter now (shutdown). */
+	releaseAll(): void {
+		for (const waiters of [...this.#waitersBySession.values()]) for (const done of [...waiters]) done();
+	}
+
+	get size(): number {
+		return this.#count;
+	}
+}
