@@ -1,0 +1,82 @@
+import type { Registry } from 'prom-client';
+import type { LogSink } from '../blueconic/log-sink.js';
+import { silentLogSink } from '../blueconic/log-sink.js';
+import { type BlueConicClientOptions, createBlueConicClient } from '../blueconic/profiles-client.js';
+import type { BlueConicConfig, ProfileMappingConfig, ProfileSyncConfig } from '../config/schema.js';
+import { HttpError } from '../errors/http-error.js';
+import { createProfileSyncMetrics, type ProfileSyncMetrics } from './metrics.js';
+import type { SyncUser } from './sync-user.js';
+import { type UserSyncResult, syncUsers } from './sync-users.js';
+import { handleProfileSyncWebhook, type WebhookAnswer } from './webhook.js';
+
+export type { WebhookAnswer } from './webhook.js';
+export type { UserSyncResult } from './sync-users.js';
+export type { SyncUser } from './sync-user.js';
+
+export interface ProfileSyncOptions {
+	readonly blueconic: BlueConicConfig;
+	readonly profileMapping: ProfileMappingConfig;
+	readonly profileSync?: ProfileSyncConfig;
+	/** The registry `/metrics` serves; profile sync's counters are registered on it. */
+	readonly registry: Registry;
+	readonly logger?: LogSink;
+	/** Client tuning, mostly for tests: retry timing, token refresh margin, a fetch or clock to use. */
+	readonly client?: Omit<BlueConicClientOptions, 'config' | 'events' | 'logger'>;
+	/** Users one webhook request may carry. Default 10,000. */
+	readonly maxUsersPerRequest?: number;
+	/** Floor of the `Retry-After` sent while BlueConic is failing. Default 30 s. */
+	readonly minRetryAfterMs?: number;
+}
+
+export interface ProfileSync {
+	/** The `POST /plugins/blueconic/profile-sync` handler, given the parsed JSON body (auth is the router's job). */
+	handleWebhook(body: unknown): Promise<WebhookAnswer>;
+	/** Sends users to BlueConic; throws the BlueConic client's errors when it did not answer for all of them. */
+	syncUsers(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]>;
+	/** Stops taking new work (503) and resolves once every sync in flight has been answered. */
+	close(): Promise<void>;
+	readonly metrics: ProfileSyncMetrics;
+}
+
+export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
+	const maxUsersPerRequest = options.maxUsersPerRequest ?? 10_000;
+	if (!Number.isInteger(maxUsersPerRequest) || maxUsersPerRequest < 1) {
+		throw new TypeError('maxUsersPerRequest must be a positive integer');
+	}
+	const minRetryAfterMs = options.minRetryAfterMs ?? 30_000;
+	if (!Number.isFinite(minRetryAfterMs) || minRetryAfterMs < 0) throw new TypeError('minRetryAfterMs must be a number >= 0');
+	const profileSyncConfig: ProfileSyncConfig = options.profileSync ?? { objectiveIds: [] };
+	const logger = options.logger ?? silentLogSink;
+	const metrics = createProfileSyncMetrics(options.registry);
+	const client = createBlueConicClient({ ...options.client, config: options.blueconic, events: metrics.clientEvents, logger });
+	const inFlight = new Set<Promise<unknown>>();
+	let state: 'open' | 'closing' = 'open';
+
+	function track<T>(work: Promise<T>): Promise<T> {
+		inFlight.add(work);
+		const forget = () => inFlight.delete(work);
+		work.then(forget, forget);
+		return work;
+	}
+
+	function sync(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]> {
+		if (state !== 'open') return Promise.reject(new HttpError(503, 'shutting_down', 'profile sync is shutting down', { 'Retry-After': '5' }));
+		return track(syncUsers(users, { client, profileMapping: options.profileMapping, profileSync: profileSyncConfig, metrics }, signal));
+	}
+
+	return {
+		metrics,
+		syncUsers: sync,
+		async handleWebhook(body) {
+			if (state !== 'open') {
+				const error = new HttpError(503, 'shutting_down', 'profile sync is shutting down', { 'Retry-After': '5' });
+				return { status: error.status, body: error.toJSON(), headers: error.headers };
+			}
+			return handleProfileSyncWebhook(body, { syncUsers: (users) => sync(users), metrics, logger, maxUsersPerRequest, minRetryAfterMs });
+		},
+		async close() {
+			state = 'closing';
+			await Promise.allSettled([...inFlight]);
+		},
+	};
+}

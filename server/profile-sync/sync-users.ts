@@ -1,0 +1,119 @@
+import type { BlueConicClient } from '../blueconic/profiles-client.js';
+import type { ProfilePropertyWrite, ProfileState, ProfileValidationError } from '../blueconic/profile-entry.js';
+import type { ProfileMappingConfig, ProfileSyncConfig } from '../config/schema.js';
+import { consentDecision } from './consent.js';
+import { mapUser, toProfileEntry } from './mapping.js';
+import type { ProfileSyncMetrics } from './metrics.js';
+import type { AttributeIssue, RejectionReason, SyncUser } from './sync-user.js';
+
+/** What happened to one user, in the order the users were given. */
+export type UserSyncResult =
+	| {
+			readonly status: 'sent';
+			readonly email: string;
+			readonly userId: string | undefined;
+			/** BlueConic's answer; only CREATED, MODIFIED and UNCHANGED mean the profile holds what we sent. */
+			readonly state: ProfileState;
+			readonly profileId: string | undefined;
+			readonly validationErrors: readonly ProfileValidationError[];
+			/** Attributes left out because their values did not fit their BlueConic type. */
+			readonly attributeIssues: readonly AttributeIssue[];
+	  }
+	| {
+			readonly status: 'rejected';
+			readonly email: string | undefined;
+			readonly userId: string | undefined;
+			readonly reason: RejectionReason;
+			readonly message: string;
+	  }
+	| { readonly status: 'skipped'; readonly email: string; readonly userId: string | undefined; readonly reason: 'consent' };
+
+export interface UserSyncerOptions {
+	readonly client: BlueConicClient;
+	readonly profileMapping: ProfileMappingConfig;
+	readonly profileSync: ProfileSyncConfig;
+	readonly metrics: ProfileSyncMetrics;
+}
+
+/** Users sharing one email, merged into the one entry sent for them. */
+interface EmailGroup {
+	readonly email: string;
+	readonly properties: Map<string, ProfilePropertyWrite>;
+	/** Indexes of the users merged here, in input order. */
+	readonly userIndexes: number[];
+	consented: boolean;
+}
+
+/**
+ * Maps, gates and sends users to BlueConic; resolves once BlueConic has answered for every entry sent. Users with
+ * the same email are merged into one entry (later values win per property) so one request never sends a profile
+ * twice; the last of them decides consent, so a withdrawal later in the batch wins. BlueConic failures are thrown
+ * (see `BlueConicClient.putProfiles`): nothing is reported as done that BlueConic did not answer for.
+ */
+export async function syncUsers(
+	users: readonly SyncUser[],
+	options: UserSyncerOptions,
+	signal?: AbortSignal,
+): Promise<UserSyncResult[]> {
+	const { profileMapping, profileSync, metrics } = options;
+	const results = new Array<UserSyncResult | undefined>(users.length);
+	const groups = new Map<string, EmailGroup>();
+	const attributeIssuesByUser = new Map<number, readonly AttributeIssue[]>();
+
+	for (const [index, user] of users.entries()) {
+		const mapped = mapUser(user, profileMapping);
+		if (mapped.status === 'rejected') {
+			results[index] = { status: 'rejected', email: user.email, userId: user.userId, reason: mapped.reason, message: mapped.message };
+			metrics.rejected.inc({ reason: mapped.reason });
+			continue;
+		}
+		let group = groups.get(mapped.email);
+		if (group === undefined) {
+			group = { email: mapped.email, properties: new Map(), userIndexes: [], consented: true };
+			groups.set(mapped.email, group);
+		}
+		for (const property of mapped.properties) group.properties.set(property.id, property);
+		group.userIndexes.push(index);
+		group.consented = consentDecision(user.attributes, profileSync.consentAttribute) !== 'withheld';
+		attributeIssuesByUser.set(index, mapped.attributeIssues);
+		metrics.attributesSkipped.inc(mapped.attributeIssues.length);
+	}
+
+	const sendable: EmailGroup[] = [];
+	for (const group of groups.values()) {
+		if (group.consented) {
+			sendable.push(group);
+			continue;
+		}
+		for (const index of group.userIndexes) {
+			results[index] = { status: 'skipped', email: group.email, userId: users[index]?.userId, reason: 'consent' };
+			metrics.rejected.inc({ reason: 'consent' });
+		}
+	}
+
+	if (sendable.length > 0) {
+		// The email is the identifier: unique within the request after merging, and readable in BlueConic's logs.
+		const entries = sendable.map((group) => toProfileEntry(group.email, [...group.properties.values()], profileMapping, group.email));
+		const answers = await options.client.putProfiles(entries, { objectiveIds: profileSync.objectiveIds, signal });
+		for (const [groupIndex, group] of sendable.entries()) {
+			const answer = answers[groupIndex];
+			if (answer === undefined) throw new Error(`no BlueConic answer for entry ${groupIndex}`); // putProfiles answers every entry
+			metrics.profiles.inc({ state: answer.state });
+			for (const index of group.userIndexes) {
+				results[index] = {
+					status: 'sent',
+					email: group.email,
+					userId: users[index]?.userId,
+					state: answer.state,
+					profileId: answer.profileId,
+					validationErrors: answer.validationErrors,
+					attributeIssues: attributeIssuesByUser.get(index) ?? [],
+				};
+			}
+		}
+	}
+	return results.map((result, index) => {
+		if (result === undefined) throw new Error(`user ${index} has no sync result`); // every branch above sets one
+		return result;
+	});
+}

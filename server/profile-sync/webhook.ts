@@ -1,0 +1,90 @@
+import type { LogSink } from '../blueconic/log-sink.js';
+import { HttpError } from '../errors/http-error.js';
+import { httpErrorForBlueConicFailure } from './blueconic-failure-answer.js';
+import type { ProfileSyncMetrics } from './metrics.js';
+import type { SyncUser } from './sync-user.js';
+import type { UserSyncResult } from './sync-users.js';
+import { readUserRecord, type UserRecord } from './user-input.js';
+import { resultEntryForIgnoredEvent, resultEntryForUser, type WebhookResultEntry } from './webhook-answer.js';
+
+/** A framework-free HTTP answer; the router copies it onto its response. */
+export interface WebhookAnswer {
+	readonly status: number;
+	readonly body: unknown;
+	readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface WebhookDependencies {
+	readonly syncUsers: (users: readonly SyncUser[]) => Promise<UserSyncResult[]>;
+	readonly metrics: ProfileSyncMetrics;
+	readonly logger: LogSink;
+	/** Users one request may carry; a bigger batch is refused with 413 rather than held in memory. */
+	readonly maxUsersPerRequest: number;
+	/** Floor of the `Retry-After` we send when BlueConic is failing, so senders do not retry in a tight loop. */
+	readonly minRetryAfterMs: number;
+}
+
+/**
+ * `POST /plugins/blueconic/profile-sync`: one user (Zephr webhook or plain form) or a JSON array of them. Answers
+ * 200 with one result per record only after BlueConic answered for every user sent; 400 when any record is
+ * malformed (nothing is sent then); 503 with `Retry-After` when BlueConic stays unavailable; 502 when it refuses
+ * our credentials or request.
+ */
+export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDependencies): Promise<WebhookAnswer> {
+	const isBatch = Array.isArray(body);
+	const values: unknown[] = isBatch ? body : [body];
+	if (values.length > deps.maxUsersPerRequest) {
+		return errorAnswer(new HttpError(413, 'too_many_users', `a request may carry at most ${deps.maxUsersPerRequest} users`));
+	}
+	const records: UserRecord[] = [];
+	for (const [index, value] of values.entries()) {
+		const record = readUserRecord(value, isBatch ? [index] : []);
+		if (record.status === 'malformed') {
+			deps.metrics.rejected.inc({ reason: 'malformed' });
+			return errorAnswer(new HttpError(400, 'invalid_profile_sync_body', record.message));
+		}
+		records.push(record);
+	}
+
+	const users = records.flatMap((record) => (record.status === 'user' ? [record.user] : []));
+	let userResults: UserSyncResult[];
+	try {
+		userResults = users.length > 0 ? await deps.syncUsers(users) : [];
+	} catch (error) {
+		const httpError = httpErrorForBlueConicFailure(error, deps.minRetryAfterMs);
+		if (httpError === undefined) throw error;
+		deps.logger.warn({ users: users.length, code: httpError.code, status: httpError.status }, httpError.message);
+		return errorAnswer(httpError);
+	}
+
+	// One user alone without a usable email is the sender's mistake: say so with a 400 instead of a 200 it may ignore.
+	const [onlyResult] = userResults;
+	if (!isBatch && onlyResult?.status === 'rejected') {
+		return errorAnswer(new HttpError(400, onlyResult.reason, onlyResult.message));
+	}
+
+	const results: WebhookResultEntry[] = [];
+	let nextUserResult = 0;
+	for (const record of records) {
+		if (record.status === 'ignored') {
+			deps.metrics.eventsIgnored.inc();
+			deps.logger.info({ eventType: record.eventType, userId: record.userId }, 'ignored a webhook event that is not a user create or update');
+			results.push(resultEntryForIgnoredEvent(record.eventType, record.userId));
+		} else if (record.status === 'user') {
+			const result = userResults[nextUserResult++];
+			if (result !== undefined) results.push(resultEntryForUser(result));
+		}
+	}
+	deps.logger.info(summarise(userResults, records.length - users.length), 'profile sync webhook handled');
+	return { status: 200, body: { results } };
+}
+
+function errorAnswer(error: HttpError): WebhookAnswer {
+	return { status: error.status, body: error.toJSON(), headers: error.headers };
+}
+
+function summarise(results: readonly UserSyncResult[], ignored: number): Record<string, number> {
+	const counts: Record<string, number> = { ignored };
+	for (const result of results) counts[result.status] = (counts[result.status] ?? 0) + 1;
+	return counts;
+}

@@ -1,0 +1,459 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake of BlueConic's REST API v2 on 127.0.0.1 (random port), faithful to what the profile sync relies on:
+ * OAuth 2.0 client credentials with expiring tokens, `PUT /rest/v2/profiles` with matching, UPSERT and consent,
+ * its limits (1000 entries, 413) and error shapes, plus switches to inject failures. Used by tests and the demo.
+ */
+
+export interface FakeBlueConicOptions {
+	readonly clientId?: string;
+	readonly clientSecret?: string;
+	/** `expires_in` of issued tokens; the fake refuses a token after that. Default 3600. */
+	readonly tokenLifetimeSeconds?: number;
+	/** The property `profiles` is keyed by. Default `email`. */
+	readonly emailPropertyId?: string;
+	/** Entries `PUT /rest/v2/profiles` takes before answering 413. Default 1000, as BlueConic. */
+	readonly maxEntries?: number;
+	readonly port?: number;
+	readonly now?: () => number;
+}
+
+export interface FakeProfile {
+	readonly id: string;
+	/** Property id → values, as BlueConic stores them (strings). */
+	readonly properties: Record<string, string[]>;
+	/** How many writes changed this profile (CREATED counts as one). */
+	writes: number;
+}
+
+export interface LoggedRequest {
+	readonly method: string;
+	readonly path: string;
+	readonly query: Readonly<Record<string, string>>;
+	readonly authorization: string | undefined;
+	/** Parsed JSON for profile writes, the form fields for token requests (secret included: it is a fake). */
+	readonly body: unknown;
+	status: number;
+	/** Set when an injected fault answered instead of the fake's normal behaviour. */
+	fault?: FaultKind;
+}
+
+export type FaultKind = 'status' | 'delay' | 'drop';
+
+/** What an injected fault does to a request it matches. */
+export type Fault =
+	| { readonly kind: 'status'; readonly status: number; readonly headers?: Record<string, string>; readonly body?: unknown }
+	/** Wait, then answer normally: a slow BlueConic (or, past the client's timeout, a timed-out request). */
+	| { readonly kind: 'delay'; readonly delayMs: number }
+	/** Close the connection without answering: a network error. */
+	| { readonly kind: 'drop' };
+
+export interface FaultInjection {
+	/** How many matching requests get the fault. Default 1; `Infinity` until removed. */
+	readonly times?: number;
+	/** Which requests: profile writes (default), token requests, or any. */
+	readonly target?: 'profiles' | 'token' | 'any';
+	/** Narrows the target further. */
+	readonly when?: (request: LoggedRequest) => boolean;
+}
+
+export interface InjectedFault {
+	remaining(): number;
+	remove(): void;
+}
+
+export interface FakeBlueConic {
+	readonly url: string;
+	/** Stored profiles by their email property's (first) value. */
+	readonly profiles: Map<string, FakeProfile>;
+	/** Every request received, in arrival order. */
+	readonly requests: LoggedRequest[];
+	/** Entries received by `PUT /rest/v2/profiles` that answered 200, in order (for counting duplicates). */
+	readonly acceptedEntries: { email: string | undefined; identifier: string | undefined }[];
+	readonly stats: { tokensIssued: number; inFlight: number; maxInFlight: number };
+	inject(fault: Fault & FaultInjection): InjectedFault;
+	/** Profiles with this email consent to these objectives (also before the profile exists). */
+	setConsentedObjectives(email: string, objectiveIds: readonly string[]): void;
+	/** Makes every token issued so far invalid, as if they had expired or were revoked. */
+	expireTokens(): void;
+	close(): Promise<void>;
+}
+
+const profileStrategies = new Set(['UPSERT', 'UPDATE', 'CREATE']);
+const propertyStrategies = new Set(['SET', 'ADD', 'SET_IF_EMPTY', 'INCREMENT', 'REMOVE']);
+
+interface ActiveFault {
+	readonly fault: Fault;
+	remaining: number;
+	readonly target: 'profiles' | 'token' | 'any';
+	readonly when: ((request: LoggedRequest) => boolean) | undefined;
+}
+
+interface WireEntry {
+	matching: { id: string; value: string }[][];
+	properties: { id: string; values: string[]; strategy: string }[];
+	strategy: string;
+	identifier?: string;
+}
+
+export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Promise<FakeBlueConic> {
+	const clientId = options.clientId ?? 'test-client';
+	const clientSecret = options.clientSecret ?? 'test-secret';
+	const tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
+	const emailPropertyId = options.emailPropertyId ?? 'email';
+	const maxEntries = options.maxEntries ?? 1000;
+	const now = options.now ?? Date.now;
+
+	const tokens = new Map<string, number>(); // token → expiry (ms)
+	const profilesById = new Map<string, FakeProfile>();
+	const profiles = new Map<string, FakeProfile>();
+	// property id → value → profile ids, so matching stays fast with tens of thousands of profiles.
+	const index = new Map<string, Map<string, Set<string>>>();
+	const consentByEmail = new Map<string, Set<string>>();
+	const faults: ActiveFault[] = [];
+	const requests: LoggedRequest[] = [];
+	const acceptedEntries: FakeBlueConic['acceptedEntries'] = [];
+	const stats = { tokensIssued: 0, inFlight: 0, maxInFlight: 0 };
+	let nextProfileNumber = 1;
+
+	function indexProfile(profile: FakeProfile, change: 'add' | 'remove'): void {
+		for (const [propertyId, values] of Object.entries(profile.properties)) {
+			let byValue = index.get(propertyId);
+			if (!byValue) index.set(propertyId, (byValue = new Map()));
+			for (const value of values) {
+				let ids = byValue.get(value);
+				if (!ids) byValue.set(value, (ids = new Set()));
+				if (change === 'add') ids.add(profile.id);
+				else ids.delete(profile.id);
+			}
+		}
+		const email = profile.properties[emailPropertyId]?.[0];
+		if (email !== undefined) {
+			if (change === 'add') profiles.set(email, profile);
+			else if (profiles.get(email) === profile) profiles.delete(email);
+		}
+	}
+
+	/** OR over the outer array, AND over each inner one. */
+	function findProfile(matching: WireEntry['matching']): FakeProfile | undefined {
+		for (const conditions of matching) {
+			let candidates: Set<string> | undefined;
+			for (const { id, value } of conditions) {
+				const ids = index.get(id)?.get(value) ?? new Set<string>();
+				candidates = candidates === undefined ? new Set(ids) : new Set([...candidates].filter((candidate) => ids.has(candidate)));
+			}
+			const [first] = candidates ?? [];
+			if (first !== undefined) return profilesById.get(first);
+		}
+		return undefined;
+	}
+
+	function applyProperties(current: Record<string, string[]>, writes: WireEntry['properties']): Record<string, string[]> {
+		const next: Record<string, string[]> = structuredClone(current);
+		for (const write of writes) {
+			const existing = next[write.id] ?? [];
+			switch (write.strategy) {
+				case 'SET':
+					next[write.id] = [...write.values];
+					break;
+				case 'ADD':
+					next[write.id] = [...existing, ...write.values.filter((value) => !existing.includes(value))];
+					break;
+				case 'SET_IF_EMPTY':
+					if (existing.length === 0) next[write.id] = [...write.values];
+					break;
+				case 'INCREMENT':
+					next[write.id] = [String(Number(existing[0] ?? 0) + Number(write.values[0] ?? 0))];
+					break;
+				case 'REMOVE':
+					next[write.id] = existing.filter((value) => !write.values.includes(value));
+					break;
+			}
+			if (next[write.id]?.length === 0) delete next[write.id];
+		}
+		return next;
+	}
+
+	function hasConsent(properties: Record<string, string[]>, objectiveIds: readonly string[]): boolean {
+		const email = properties[emailPropertyId]?.[0];
+		const consented = email === undefined ? undefined : consentByEmail.get(email);
+		return objectiveIds.every((objectiveId) => consented?.has(objectiveId) === true);
+	}
+
+	function writeEntry(entry: WireEntry, objectiveIds: readonly string[]) {
+		const base = { identifier: entry.identifier, validationErrors: [] as unknown[] };
+		const existing = findProfile(entry.matching);
+		if (!existing) {
+			if (entry.strategy === 'UPDATE') return { ...base, state: 'NOTFOUND' };
+			const properties = applyProperties({}, entry.properties);
+			if (!hasConsent(properties, objectiveIds)) return { ...base, state: 'CONSENT_MISMATCH' };
+			const profile: FakeProfile = { id: `profile-${nextProfileNumber++}`, properties, writes: 1 };
+			profilesById.set(profile.id, profile);
+			indexProfile(profile, 'add');
+			return { ...base, state: 'CREATED', profileId: profile.id };
+		}
+		if (entry.strategy === 'CREATE') return { ...base, state: 'SKIPPED', profileId: existing.id };
+		if (!hasConsent(existing.properties, objectiveIds)) return { ...base, state: 'CONSENT_MISMATCH', profileId: existing.id };
+		const properties = applyProperties(existing.properties, entry.properties);
+		if (JSON.stringify(properties) === JSON.stringify(existing.properties)) {
+			return { ...base, state: 'UNCHANGED', profileId: existing.id };
+		}
+		indexProfile(existing, 'remove');
+		const updated: FakeProfile = { id: existing.id, properties, writes: existing.writes + 1 };
+		profilesById.set(updated.id, updated);
+		indexProfile(updated, 'add');
+		return { ...base, state: 'MODIFIED', profileId: existing.id };
+	}
+
+	function handleToken(request: IncomingMessage, logged: LoggedRequest, bodyText: string, response: ServerResponse): void {
+		const form = new URLSearchParams(bodyText);
+		(logged as { body: unknown }).body = Object.fromEntries(form);
+		const basic = /^Basic (.+)$/i.exec(request.headers.authorization ?? '');
+		const [basicId, basicSecret] = basic?.[1] ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
+		if (form.get('grant_type') !== 'client_credentials') {
+			sendJson(response, logged, 400, { error: 'unsupported_grant_type', error_description: 'Only client_credentials is supported' });
+			return;
+		}
+		const id = form.get('client_id') ?? basicId;
+		const secret = form.get('client_secret') ?? basicSecret;
+		if (id !== clientId || secret !== clientSecret) {
+			sendJson(response, logged, 401, { error: 'invalid_client', error_description: 'Client authentication failed' });
+			return;
+		}
+		const accessToken = `fake-token-${++stats.tokensIssued}-${randomBytes(6).toString('hex')}`;
+		tokens.set(accessToken, now() + tokenLifetimeSeconds * 1000);
+		sendJson(response, logged, 200, {
+			access_token: accessToken,
+			token_type: 'Bearer',
+			expires_in: tokenLifetimeSeconds,
+			refresh_token: `refresh-${accessToken}`,
+		});
+	}
+
+	function isAuthorized(request: IncomingMessage): boolean {
+		const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+		const expiresAt = bearer === undefined ? undefined : tokens.get(bearer);
+		return expiresAt !== undefined && now() < expiresAt;
+	}
+
+	function handlePutProfiles(logged: LoggedRequest, bodyText: string, response: ServerResponse): void {
+		let body: unknown;
+		try {
+			body = JSON.parse(bodyText);
+		} catch {
+			sendJson(response, logged, 400, { code: 'INVALID_JSON', message: 'The request body is not valid JSON', errors: [] });
+			return;
+		}
+		(logged as { body: unknown }).body = body;
+		if (Array.isArray(body) && body.length > maxEntries) {
+			sendJson(response, logged, 413, { code: 'TOO_MANY_ENTRIES', message: `At most ${maxEntries} entries per request`, errors: [] });
+			return;
+		}
+		const errors = validateEntries(body);
+		if (errors.length > 0) {
+			sendJson(response, logged, 400, { code: 'INVALID_REQUEST', message: 'The request body is not valid', errors });
+			return;
+		}
+		const objectiveIds = (logged.query.objectiveIds ?? '').split(',').filter(Boolean);
+		const results = (body as WireEntry[]).map((entry) => writeEntry(entry, objectiveIds));
+		for (const entry of body as WireEntry[]) {
+			const email = entry.properties.find((property) => property.id === emailPropertyId)?.values[0];
+			acceptedEntries.push({ email, identifier: entry.identifier });
+		}
+		sendJson(response, logged, 200, results);
+	}
+
+	function handleGetProfiles(logged: LoggedRequest, path: string, response: ServerResponse): void {
+		const byId = /^\/rest\/v2\/profiles\/([^/]+)$/.exec(path);
+		if (byId?.[1]) {
+			const profile = profilesById.get(decodeURIComponent(byId[1]));
+			if (!profile) sendJson(response, logged, 404, { code: 'NOT_FOUND', message: 'No such profile', errors: [] });
+			else sendJson(response, logged, 200, profileJson(profile));
+			return;
+		}
+		const { property, value } = logged.query;
+		const ids = property !== undefined && value !== undefined ? (index.get(property)?.get(value) ?? new Set<string>()) : new Set(profilesById.keys());
+		const found = [...ids].flatMap((id) => {
+			const profile = profilesById.get(id);
+			return profile ? [profileJson(profile)] : [];
+		});
+		sendJson(response, logged, 200, { profiles: found, total: found.length });
+	}
+
+	function takeFault(logged: LoggedRequest): Fault | undefined {
+		const isToken = logged.path === '/rest/v2/oauth/token';
+		const isProfiles = logged.path === '/rest/v2/profiles' && logged.method === 'PUT';
+		for (const active of faults) {
+			if (active.remaining <= 0) continue;
+			const targeted = active.target === 'any' || (active.target === 'token' ? isToken : isProfiles);
+			if (!targeted || (active.when && !active.when(logged))) continue;
+			active.remaining--;
+			return active.fault;
+		}
+		return undefined;
+	}
+
+	async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		const url = new URL(request.url ?? '/', 'http://fake');
+		const bodyText = await readBody(request);
+		const logged: LoggedRequest = {
+			method: request.method ?? 'GET',
+			path: url.pathname,
+			query: Object.fromEntries(url.searchParams),
+			authorization: request.headers.authorization,
+			body: parseJsonOr(bodyText),
+			status: 0,
+		};
+		requests.push(logged);
+		const fault = takeFault(logged);
+		if (fault) {
+			logged.fault = fault.kind;
+			if (fault.kind === 'drop') {
+				request.socket.destroy();
+				return;
+			}
+			if (fault.kind === 'status') {
+				sendJson(response, logged, fault.status, fault.body ?? { code: `HTTP_${fault.status}`, message: 'injected', errors: [] }, fault.headers);
+				return;
+			}
+			await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+			if (response.destroyed) return;
+		}
+		if (url.pathname === '/rest/v2/oauth/token' && request.method === 'POST') {
+			handleToken(request, logged, bodyText, response);
+		} else if (url.pathname.startsWith('/rest/v2/profiles')) {
+			if (!isAuthorized(request)) {
+				sendJson(response, logged, 401, { code: 'UNAUTHORIZED', message: 'A valid access token is required', errors: [] });
+			} else if (request.method === 'PUT' && url.pathname === '/rest/v2/profiles') {
+				handlePutProfiles(logged, bodyText, response);
+			} else if (request.method === 'GET') {
+				handleGetProfiles(logged, url.pathname, response);
+			} else {
+				sendJson(response, logged, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed', errors: [] });
+			}
+		} else {
+			sendJson(response, logged, 404, { code: 'NOT_FOUND', message: 'Not found', errors: [] });
+		}
+	}
+
+	const server = createServer((request, response) => {
+		stats.inFlight++;
+		stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+		response.on('close', () => stats.inFlight--);
+		route(request, response).catch((error: unknown) => {
+			if (!response.headersSent) response.writeHead(500).end(String(error));
+		});
+	});
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+
+	return {
+		url: `http://127.0.0.1:${port}`,
+		profiles,
+		requests,
+		acceptedEntries,
+		stats,
+		inject(fault) {
+			const active: ActiveFault = { fault, remaining: fault.times ?? 1, target: fault.target ?? 'profiles', when: fault.when };
+			faults.push(active);
+			return {
+				remaining: () => active.remaining,
+				remove: () => {
+					active.remaining = 0;
+				},
+			};
+		},
+		setConsentedObjectives(email, objectiveIds) {
+			consentByEmail.set(email, new Set(objectiveIds));
+		},
+		expireTokens() {
+			tokens.clear();
+		},
+		close() {
+			server.closeAllConnections();
+			return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+		},
+	};
+}
+
+function sendJson(
+	response: ServerResponse,
+	logged: LoggedRequest,
+	status: number,
+	body: unknown,
+	headers: Record<string, string> = {},
+): void {
+	logged.status = status;
+	if (response.destroyed) return;
+	response.writeHead(status, { 'content-type': 'application/json', ...headers });
+	response.end(JSON.stringify(body));
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		request.on('data', (chunk: Buffer) => chunks.push(chunk));
+		request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+		request.on('error', reject);
+	});
+}
+
+function parseJsonOr(text: string): unknown {
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return text;
+	}
+}
+
+function profileJson(profile: FakeProfile) {
+	return { id: profile.id, properties: Object.entries(profile.properties).map(([id, values]) => ({ id, values })) };
+}
+
+/** The checks BlueConic documents for a profiles write; each problem names its field. */
+function validateEntries(body: unknown): { field: string; message: string }[] {
+	if (!Array.isArray(body)) return [{ field: '', message: 'must be an array of profile entries' }];
+	const errors: { field: string; message: string }[] = [];
+	const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+	body.forEach((entry: unknown, entryIndex) => {
+		const at = `[${entryIndex}]`;
+		if (!isObject(entry)) {
+			errors.push({ field: at, message: 'must be an object' });
+			return;
+		}
+		if (!Array.isArray(entry.matching) || entry.matching.some((group) => !Array.isArray(group))) {
+			errors.push({ field: `${at}.matching`, message: 'must be an array of arrays' });
+		} else {
+			entry.matching.forEach((group: unknown[], groupIndex) =>
+				group.forEach((condition, conditionIndex) => {
+					if (!isObject(condition) || typeof condition.id !== 'string' || typeof condition.value !== 'string') {
+						errors.push({ field: `${at}.matching[${groupIndex}][${conditionIndex}]`, message: 'must be {"id","value"} strings' });
+					}
+				}),
+			);
+		}
+		if (!Array.isArray(entry.properties)) {
+			errors.push({ field: `${at}.properties`, message: 'must be an array' });
+		} else {
+			entry.properties.forEach((property: unknown, propertyIndex) => {
+				const field = `${at}.properties[${propertyIndex}]`;
+				if (!isObject(property) || typeof property.id !== 'string') errors.push({ field: `${field}.id`, message: 'must be a string' });
+				else if (!Array.isArray(property.values) || property.values.some((value) => typeof value !== 'string')) {
+					errors.push({ field: `${field}.values`, message: 'must be an array of strings' });
+				} else if (typeof property.strategy !== 'string' || !propertyStrategies.has(property.strategy)) {
+					errors.push({ field: `${field}.strategy`, message: `must be one of ${[...propertyStrategies].join(', ')}` });
+				}
+			});
+		}
+		if (typeof entry.strategy !== 'string' || !profileStrategies.has(entry.strategy)) {
+			errors.push({ field: `${at}.strategy`, message: `must be one of ${[...profileStrategies].join(', ')}` });
+		}
+		if (entry.identifier !== undefined && typeof entry.identifier !== 'string') {
+			errors.push({ field: `${at}.identifier`, message: 'must be a string' });
+		}
+	});
+	return errors;
+}
