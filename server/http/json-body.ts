@@ -19,7 +19,7 @@ export async function readJsonBody(ctx: Context, { maxBytes, mediaTypes }: JsonB
 			`the body must be sent as ${mediaTypes.join(' or ')}${mediaType ? `, not ${mediaType}` : ''}`,
 		);
 	}
-	const charset = ctx.request.charset;
+	const charset = ctx.request.charset.toLowerCase();
 	if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
 		throw new HttpError(415, 'unsupported_charset', `the body must be UTF-8, not ${charset}`);
 	}

@@ -1,0 +1,32 @@
+import { createCollector, type Collector } from '../../server/app.js';
+import type { CollectorConfigInput } from '../../server/config/schema.js';
+import { listen, type RunningCollector } from '../../server/listen.js';
+import { createLogger } from '../../server/logger.js';
+
+export const apiKey = 'test-api-key-0123456789';
+
+/** A config for tests: memory sessions, one active site `www.publisher.test` and one inactive one. */
+export function testConfig(overrides: Partial<CollectorConfigInput> = {}): CollectorConfigInput {
+	return {
+		session: { validate: { type: 'memory' } },
+		sites: [
+			{ host: 'www.publisher.test', origins: ['https://www.publisher.test', 'http://app.publisher.test:8080'] },
+			{ host: 'old.publisher.test', active: false },
+		],
+		apiKeys: [apiKey],
+		featuredSegments: { sports: 'Sports fans', premium: 'Premium prospects' },
+		...overrides,
+	};
+}
+
+export interface StartedCollector extends RunningCollector {
+	collector: Collector;
+	/** Base URL; requests must also send `Host: www.publisher.test` to reach the active site. */
+	url: string;
+}
+
+export async function startCollector(config: CollectorConfigInput = testConfig()): Promise<StartedCollector> {
+	const collector = createCollector(config, { logger: createLogger('silent') });
+	const running = await listen(collector, { port: 0, host: '127.0.0.1' });
+	return { ...running, collector };
+}
