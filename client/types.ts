@@ -1,0 +1,24 @@
+/** `unknown`: the session has not reported segments yet (or its report expired); `no`: reported, not a member. */
+export type Decision = 'yes' | 'no' | 'unknown';
+
+/** A yes/no node of a rule: `featured` names one of the collector's `featuredSegments`, `manual` any segment id. */
+export interface DecisionNode {
+	type: 'featured' | 'manual';
+	segment: string;
+}
+
+export interface DecisionResult {
+	segment: string;
+	result: Decision;
+}
+
+/** What the collector holds for a session: its last reported segment ids and when they were reported. */
+export interface SessionSegments {
+	segments: string[];
+	updatedAt: Date;
+}
+
+export interface CallOptions {
+	/** Aborts the call (e.g. when the request it serves is cancelled); the client's timeout applies as well. */
+	signal?: AbortSignal;
+}
