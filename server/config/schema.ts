@@ -104,7 +104,7 @@ export const configSchema = z.strictObject({
 			.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid cookie name')
 			.default('blaize_session'),
 		validate: z.discriminatedUnion('type', [httpValidation, signedValidation, memoryValidation], {
-			error: 'must have "type" set to "http", "signed" or "memory"',
+			error: 'must be "http", "signed" or "memory"',
 		}),
 	}),
 	sites: z.union([z.literal('*'), z.array(site).min(1, 'must list at least one site, or be "*"')], {

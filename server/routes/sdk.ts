@@ -26,6 +26,7 @@ export function sdkRoutes(router: Router, { logger }: CollectorParts, scriptPath
 		ctx.set('Cache-Control', 'public, max-age=300, stale-while-revalidate=86400');
 		ctx.set('ETag', etag);
 		ctx.set('Access-Control-Allow-Origin', '*');
+		ctx.status = 200; // Koa judges freshness only on a 2xx
 		if (ctx.fresh) {
 			ctx.status = 304;
 			return;

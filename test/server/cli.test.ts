@@ -1,0 +1,117 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiKey } from './collector-fixture.js';
+import { send } from './http-client.js';
+
+// The command line as installed: the built `bin` (npm test builds before testing).
+const cliPath = fileURLToPath(new URL('../../dist/server/cli.js', import.meta.url));
+const folder = mkdtempSync(join(tmpdir(), 'bridge-cli-'));
+const children: ChildProcess[] = [];
+
+function writeConfig(name: string, config: unknown): string {
+	const path = join(folder, name);
+	writeFileSync(path, typeof config === 'string' ? config : JSON.stringify(config));
+	return path;
+}
+
+const validConfig = {
+	session: { validate: { type: 'signed', secret: 'env:SESSION_SECRET' } },
+	sites: '*',
+	apiKeys: ['env:BRIDGE_API_KEY'],
+};
+const env = { ...process.env, SESSION_SECRET: 'cli-test-secret-0123456789', BRIDGE_API_KEY: apiKey, LOG_LEVEL: 'silent' };
+
+function run(args: string[], extraEnv: Record<string, string | undefined> = {}) {
+	const child = spawn(process.execPath, [cliPath, ...args], { env: { ...env, ...extraEnv }, stdio: 'pipe' });
+	children.push(child);
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+	const listening = new Promise<string>((resolve, reject) => {
+		child.stdout.on('data', () => {
+			const url = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+			if (url) resolve(url);
+		});
+		void exited.then(() => reject(new Error(`exited before listening: ${stderr}`)));
+	});
+	listening.catch(() => {}); // tests of failed starts never wait for it
+	return { child, exited, listening, output: () => ({ stdout, stderr }) };
+}
+
+afterEach(() => {
+	for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+describe('blueconic-bridge serve', () => {
+	it('is built', () => {
+		expect(existsSync(cliPath), 'run npm run build first').toBe(true);
+	});
+
+	it('prints the address once ready, serves, and exits 0 on SIGTERM after finishing requests in flight', async () => {
+		const cli = run(['serve', '--config', writeConfig('ok.json', validConfig), '--port', '0', '--host', '127.0.0.1']);
+		const url = await cli.listening;
+		expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+		expect((await send(`${url}/healthz`)).status).toBe(200);
+
+		// A decision waiting for a first report is in flight when the signal arrives: it must still be answered.
+		const { signSessionCookie } = await import('../../server/sessions/signed.js');
+		const cookie = signSessionCookie('s1', env.SESSION_SECRET, new Date(Date.now() + 60_000));
+		const inFlight = send(`${url}/plugins/public/blueconic/decision?segment=a&wait=1500`, {
+			headers: { cookie: `blaize_session=${cookie}` },
+		});
+		await new Promise((resolve) => setTimeout(resolve, 200));
+		cli.child.kill('SIGTERM');
+		const answer = await inFlight;
+		expect(answer.status).toBe(200);
+		expect(answer.json).toEqual({ segment: 'a', result: 'unknown' });
+		expect(await cli.exited).toBe(0);
+	});
+
+	it('takes the port and host from PORT and HOST', async () => {
+		const cli = run(['serve', '--config', writeConfig('ok.json', validConfig)], { PORT: '0', HOST: '127.0.0.1' });
+		expect(await cli.listening).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+	});
+
+	it('refuses an invalid configuration, naming every bad field, and exits 1', async () => {
+		const path = writeConfig('bad.json', {
+			session: { validate: { type: 'http', url: 'not a url' } },
+			sites: [{ host: 'www.example.com', origins: ['https://www.example.com/path'] }],
+			segments: { ttlSeconds: -1 },
+		});
+		const cli = run(['serve', '--config', path, '--port', '0']);
+		expect(await cli.exited).toBe(1);
+		const { stderr } = cli.output();
+		expect(stderr).toContain('session.validate.url: must be an absolute http or https URL');
+		expect(stderr).toContain('sites[0].origins[0]: must be an https or http origin');
+		expect(stderr).toContain('segments.ttlSeconds: must be greater than 0');
+	});
+
+	it('names a missing environment variable without showing any secret', async () => {
+		const cli = run(['serve', '--config', writeConfig('ok.json', validConfig), '--port', '0'], { BRIDGE_API_KEY: undefined });
+		expect(await cli.exited).toBe(1);
+		const { stderr } = cli.output();
+		expect(stderr).toContain('apiKeys[0]: environment variable BRIDGE_API_KEY is not set');
+		expect(stderr).not.toContain(env.SESSION_SECRET);
+	});
+
+	it('explains a file that is not JSON', async () => {
+		const cli = run(['serve', '--config', writeConfig('broken.json', '{ nope'), '--port', '0']);
+		expect(await cli.exited).toBe(1);
+		expect(cli.output().stderr).toContain('is not valid JSON');
+	});
+
+	it('prints usage and exits 2 without --config or with an unknown command', async () => {
+		const missing = run(['serve']);
+		expect(await missing.exited).toBe(2);
+		expect(missing.output().stderr).toContain('--config is required');
+		const unknown = run(['launch']);
+		expect(await unknown.exited).toBe(2);
+		expect(unknown.output().stderr).toContain('unknown command "launch"');
+	});
+});

@@ -1,0 +1,114 @@
+import { writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCollector } from '../../server/app.js';
+import { listen, type RunningCollector } from '../../server/listen.js';
+import { createLogger } from '../../server/logger.js';
+import { apiKey, testConfig } from './collector-fixture.js';
+import { errorCode, send } from './http-client.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'bridge-ops-'));
+const scriptPath = join(folder, 'sdk.js');
+writeFileSync(scriptPath, '(()=>{window.BlueConicBridgeTest=1})();');
+
+let running: RunningCollector;
+let collector: ReturnType<typeof createCollector>;
+
+beforeAll(async () => {
+	collector = createCollector(testConfig(), { logger: createLogger('silent'), sdkScriptPath: scriptPath });
+	running = await listen(collector, { port: 0, host: '127.0.0.1' });
+});
+afterAll(() => running.stop());
+
+describe('GET /plugins/public/blueconic/sdk.js', () => {
+	it('serves the script-tag build with caching headers', async () => {
+		const response = await send(`${running.url}/plugins/public/blueconic/sdk.js`);
+		expect(response.status).toBe(200);
+		expect(response.text).toBe('(()=>{window.BlueConicBridgeTest=1})();');
+		expect(response.headers['content-type']).toBe('text/javascript; charset=utf-8');
+		expect(response.headers['cache-control']).toContain('max-age=300');
+		expect(response.headers.etag).toMatch(/^"[\w-]{27}"$/);
+	});
+
+	it('answers 304 when the ETag matches', async () => {
+		const first = await send(`${running.url}/plugins/public/blueconic/sdk.js`);
+		const again = await send(`${running.url}/plugins/public/blueconic/sdk.js`, {
+			headers: { 'if-none-match': String(first.headers.etag) },
+		});
+		expect(again.status).toBe(304);
+		expect(again.text).toBe('');
+	});
+
+	it('answers a JSON 404 when the SDK was not built', async () => {
+		const unbuilt = createCollector(testConfig(), { logger: createLogger('silent'), sdkScriptPath: join(folder, 'missing.js') });
+		const server = await listen(unbuilt, { port: 0, host: '127.0.0.1' });
+		try {
+			const response = await send(`${server.url}/plugins/public/blueconic/sdk.js`);
+			expect(response.status).toBe(404);
+			expect(errorCode(response)).toBe('sdk_not_built');
+		} finally {
+			await server.stop();
+		}
+	});
+});
+
+describe('operations endpoints', () => {
+	it('answers /healthz with 200', async () => {
+		const response = await send(`${running.url}/healthz`);
+		expect(response.status).toBe(200);
+		expect(response.json).toEqual({ status: 'ok' });
+	});
+
+	it('serves Prometheus metrics behind the API key', async () => {
+		await send(`${running.url}/healthz`);
+		expect((await send(`${running.url}/metrics`)).status).toBe(401);
+		const response = await send(`${running.url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } });
+		expect(response.status).toBe(200);
+		expect(response.headers['content-type']).toContain('text/plain');
+		expect(response.text).toContain('blueconic_bridge_http_requests_total{route="/healthz",method="GET",status="200"}');
+		expect(response.text).toContain('blueconic_bridge_http_request_duration_seconds_bucket');
+		expect(response.text).toMatch(/blueconic_bridge_sessions_held \d+/);
+		expect(response.text).toContain('blueconic_bridge_session_upstream_checks_total');
+	});
+
+	it('counts sessions held', async () => {
+		const sessionId = collector.memorySessions!.create();
+		await send(`${running.url}/plugins/public/blueconic/segments`, {
+			method: 'POST',
+			body: '["a"]',
+			headers: { host: 'www.publisher.test', 'content-type': 'application/json', cookie: `blaize_session=${sessionId}` },
+		});
+		const response = await send(`${running.url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } });
+		expect(response.text).toMatch(/blueconic_bridge_sessions_held [1-9]/);
+	});
+
+	it('answers unknown paths with a JSON 404', async () => {
+		const response = await send(`${running.url}/nothing-here`);
+		expect(response.status).toBe(404);
+		expect(errorCode(response)).toBe('not_found');
+	});
+
+	it('answers a malformed URL with a JSON 400, not a crash', async () => {
+		const response = await send(`${running.url}/plugins/blueconic/sessions/%E0%A4%A/segments`, {
+			headers: { authorization: `Bearer ${apiKey}` },
+		});
+		expect(response.status).toBeGreaterThanOrEqual(400);
+		expect(response.status).toBeLessThan(500);
+		expect(errorCode(response)).toBeDefined();
+	});
+
+	it('answers /healthz with 503 once draining', async () => {
+		const draining = createCollector(testConfig(), { logger: createLogger('silent'), sdkScriptPath: scriptPath });
+		const server = await listen(draining, { port: 0, host: '127.0.0.1' });
+		try {
+			draining.startDraining();
+			const response = await send(`${server.url}/healthz`);
+			expect(response.status).toBe(503);
+			expect(errorCode(response)).toBe('shutting_down');
+		} finally {
+			await server.stop();
+		}
+	});
+});
