@@ -1,0 +1,166 @@
+// The demo page's own script: wires the checkboxes to the simulated BlueConic, shows what the SDK posts, what
+// the collector holds, and the collector's decision. Nothing here is needed by a real site using the bridge.
+(function () {
+	'use strict';
+	var segmentsPath = '/plugins/public/blueconic/segments';
+	var decisionUrl = '/plugins/public/blueconic/decision?featured=premium-prospects';
+	var signedIn = document.body.dataset.signedIn === 'true';
+	var refreshCount = 0;
+
+	function byId(id) { return document.getElementById(id); }
+
+	function log(text, kind) {
+		var item = document.createElement('li');
+		item.className = kind || '';
+		var time = document.createElement('time');
+		time.textContent = new Date().toLocaleTimeString();
+		item.append(time, ' ', text);
+		var activity = byId('activity');
+		activity.prepend(item);
+		while (activity.children.length > 30) activity.lastElementChild.remove();
+	}
+
+	function formatIds(ids) {
+		return ids && ids.length ? ids.join(', ') : '(none)';
+	}
+
+	// --- step 2: the simulated BlueConic --------------------------------------------------------------
+	var choices = Array.prototype.slice.call(document.querySelectorAll('#segment-choices input[name="segment"]'));
+	var chosen = window.demoBlueConic.chosenSegmentIds();
+	choices.forEach(function (box) {
+		box.checked = chosen.indexOf(box.value) !== -1;
+		box.addEventListener('change', function () {
+			var ids = choices.filter(function (c) { return c.checked; }).map(function (c) { return c.value; });
+			log('You chose segments: ' + formatIds(ids) + '. BlueConic registers a page view…', 'you');
+			window.demoBlueConic.choose(ids);
+		});
+	});
+
+	function showBlueConicSegments() {
+		var client = window.blueConicClient;
+		if (!client) return;
+		byId('blueconic-segments').textContent = JSON.stringify(client.getSegments().map(function (s) { return s.id; }));
+	}
+
+	document.addEventListener('demo:blueconic-event', function (event) {
+		if (event.detail === 'onReady') {
+			byId('blueconic-status').textContent = 'BlueConic client: ready (window.blueConicClient)';
+			byId('blueconic-status').classList.add('ok');
+			byId('segment-choices').disabled = false;
+			log('BlueConic loaded: fired onBlueConicLoaded.', 'blueconic');
+			reportForNewSession();
+		} else if (event.detail === 'PAGEVIEW') {
+			log('BlueConic recomputed your segments and fired PAGEVIEW, onEventReady.', 'blueconic');
+		}
+		showBlueConicSegments();
+	});
+
+	// --- step 3: what the SDK posts and what the collector holds --------------------------------------
+	// Resource timing sees the SDK's posts without touching the SDK or fetch.
+	if (window.PerformanceObserver) {
+		new PerformanceObserver(function (list) {
+			list.getEntries().forEach(function (entry) {
+				if (new URL(entry.name, location.href).pathname !== segmentsPath) return;
+				var status = entry.responseStatus;
+				if (status === 204) log('The SDK posted your segments to the collector: HTTP 204.', 'sdk');
+				else if (status === 401) log('The SDK posted your segments; the collector refused them: HTTP 401, no session. Sign in.', 'sdk refused');
+				else log('The SDK posted your segments: HTTP ' + (status || '?') + '.', 'sdk');
+				refresh(false);
+			});
+		}).observe({ type: 'resource', buffered: true });
+	}
+
+	function withBridge(run) {
+		if (window.BlueConicBridge) return run(window.BlueConicBridge);
+		var tag = document.querySelector('script[src$="/plugins/public/blueconic/sdk.js"]');
+		if (tag) tag.addEventListener('load', function () { if (window.BlueConicBridge) run(window.BlueConicBridge); });
+	}
+
+	// The SDK remembers, per tab, the set the collector acknowledged, so it does not post it again on every page.
+	// A new session in the same tab needs that set again: once BlueConic and the SDK are both ready, the page asks
+	// for one forced post.
+	var sessionTag = document.body.dataset.sessionTag;
+	var tagKey = 'demo:session-tag';
+	var newSession = signedIn && sessionStorage.getItem(tagKey) !== sessionTag;
+	function reportForNewSession() {
+		if (!newSession || !window.blueConicClient || !window.BlueConicBridge) return;
+		newSession = false;
+		sessionStorage.setItem(tagKey, sessionTag);
+		if (window.BlueConicBridge.lastDelivered() !== undefined) {
+			log('New session in this tab: the page calls BlueConicBridge.flush(true) to report again.', 'sdk');
+			window.BlueConicBridge.flush(true);
+		}
+	}
+	withBridge(reportForNewSession);
+
+	function showHeld(state) {
+		var held = byId('collector-segments');
+		var updated = byId('collector-updated');
+		if (!state.signedIn) {
+			held.dataset.state = 'signed-out';
+			held.textContent = 'Nothing: you are signed out.';
+			updated.textContent = '';
+		} else if (!state.held) {
+			held.dataset.state = 'none';
+			held.textContent = 'Nothing reported for this session yet.';
+			updated.textContent = '';
+		} else {
+			held.dataset.state = 'held';
+			held.textContent = formatIds(state.held.segments);
+			updated.textContent = 'Reported at ' + new Date(state.held.updatedAt).toLocaleTimeString() + '.';
+		}
+		withBridge(function (bridge) {
+			var delivered = bridge.lastDelivered();
+			byId('sdk-delivered').textContent = delivered ? JSON.stringify(delivered) : '– (nothing delivered yet)';
+		});
+	}
+
+	// --- step 4: the decision --------------------------------------------------------------------------
+	var offers = {
+		yes: ['Premium offer: your first year at half price', 'The collector says this session is a premium prospect, so the site shows its best offer.'],
+		no: ['Standard offer: subscribe for €9 a month', 'Reported, but not in premium-prospects: the regular offer.'],
+		unknown: ['Standard offer (we don\u2019t know you yet)', 'No segments reported for this session yet, so the site cannot tell.'],
+		'signed-out': ['Sign in to see your offer', 'Without a session the collector answers every decision with unknown.'],
+		error: ['The decision failed', 'See the activity log.'],
+	};
+
+	function showDecision(result, view) {
+		var offer = byId('offer');
+		offer.dataset.result = result;
+		byId('offer-result').textContent = result;
+		byId('offer-title').textContent = offers[view][0];
+		byId('offer-text').textContent = offers[view][1];
+	}
+
+	function refresh(waitForFirstReport) {
+		var refreshId = ++refreshCount;
+		var latest = function () { return refreshId === refreshCount; };
+		fetch('/demo/state', { credentials: 'same-origin' })
+			.then(function (response) { return response.json(); })
+			.then(function (state) { if (latest()) showHeld(state); })
+			.catch(function (error) { log('Could not read the collector state: ' + error.message, 'refused'); });
+
+		if (!signedIn) {
+			showDecision('unknown', 'signed-out');
+			return;
+		}
+		// `wait` lets the collector hold the answer until this session's first report arrives (at most 1.5 s).
+		fetch(decisionUrl + (waitForFirstReport ? '&wait=1500' : ''), { credentials: 'same-origin' })
+			.then(function (response) { return response.json(); })
+			.then(function (answer) {
+				if (!latest()) return;
+				if (!answer.result) {
+					showDecision('unknown', 'error');
+					log('Decision failed: ' + (answer.error ? answer.error.message : 'unexpected answer'), 'refused');
+					return;
+				}
+				var previous = byId('offer').dataset.result;
+				showDecision(answer.result, answer.result);
+				if (previous !== answer.result) log('The collector decided premium-prospects: ' + answer.result + '.', 'decision ' + answer.result);
+			})
+			.catch(function (error) { log('Decision failed: ' + error.message, 'refused'); });
+	}
+
+	log(signedIn ? 'Page loaded, signed in.' : 'Page loaded, signed out.', 'you');
+	refresh(true);
+})();

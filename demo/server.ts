@@ -1,0 +1,86 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDecisionClient, type DecisionClient } from '../client/index.js';
+import { type Collector, createCollector, createLogger } from '../server/index.js';
+import { demoCollectorConfig } from './config.js';
+import { readPublicFiles } from './public-files.js';
+import { createSite, isSitePath } from './site.js';
+
+export interface DemoOptions {
+	/** Default 3000; 0 picks a free port. */
+	port?: number;
+	/** Default 127.0.0.1. */
+	host?: string;
+	/** The collector's log level. Default `warn`, so the terminal shows problems only. */
+	logLevel?: string;
+}
+
+export interface RunningDemo {
+	/** The address to open, with the port actually bound. */
+	url: string;
+	collector: Collector;
+	/** Stops taking connections, lets requests in flight finish (closing them after a few seconds), closes the collector. */
+	stop(): Promise<void>;
+}
+
+// A decision may wait 1.5 s for a first report; a little more than that is enough to let requests finish.
+const stopGraceMs = 3_000;
+
+/**
+ * Runs the demo on one HTTP server: the publisher site's routes, and the collector for every other path
+ * (same origin, so the page needs no CORS).
+ */
+export async function startDemo({ port = 3000, host = '127.0.0.1', logLevel = 'warn' }: DemoOptions = {}): Promise<RunningDemo> {
+	const { config, apiKey } = demoCollectorConfig(['localhost', '127.0.0.1', host]);
+	const collector = createCollector(config, { logger: createLogger(logLevel) });
+	const sessions = collector.memorySessions;
+	if (!sessions) throw new Error('the demo collector must use memory sessions');
+
+	let decisionClient: DecisionClient | undefined;
+	const site = createSite({
+		sessions,
+		decisionClient: () => {
+			if (!decisionClient) throw new Error('the demo is not listening yet');
+			return decisionClient;
+		},
+		publicFiles: readPublicFiles(),
+	});
+	const handleSite = site.callback();
+	const handleCollector = collector.callback();
+	const server = createServer((req, res) => {
+		const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+		if (isSitePath(path)) void handleSite(req, res);
+		else void handleCollector(req, res);
+	});
+
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const address = server.address() as AddressInfo;
+	const loopbackUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+	decisionClient = createDecisionClient({ baseUrl: loopbackUrl, apiKey });
+	const shownHost = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+
+	let stopping: Promise<void> | undefined;
+	return {
+		url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
+		collector,
+		stop() {
+			stopping ??= (async () => {
+				collector.startDraining();
+				const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+				server.closeIdleConnections();
+				const grace = setTimeout(() => server.closeAllConnections(), stopGraceMs);
+				// Decisions waiting for a report are answered now rather than after their wait.
+				await collector.close();
+				await closed;
+				clearTimeout(grace);
+			})();
+			return stopping;
+		},
+	};
+}

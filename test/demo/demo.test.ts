@@ -1,0 +1,116 @@
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningDemo, startDemo } from '../../demo/server.js';
+
+let demo: RunningDemo;
+let browser: Browser;
+
+beforeAll(async () => {
+	demo = await startDemo({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
+	browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	});
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await demo?.stop();
+});
+
+/** A fresh browser profile on the demo page, failing the test on any CSP violation or page error. */
+async function openDemo(): Promise<{ page: Page; problems: string[] }> {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	const problems: string[] = [];
+	page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+	page.on('console', (message) => {
+		if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text());
+	});
+	await page.goto(demo.url);
+	return { page, problems };
+}
+
+async function offerResult(page: Page, expected: string): Promise<void> {
+	await expect.poll(() => page.getAttribute('#offer', 'data-result'), { timeout: 10_000 }).toBe(expected);
+	expect(await page.textContent('#offer-result')).toBe(expected);
+}
+
+describe('the demo', () => {
+	it('serves the built SDK script (run `npm run build` if this fails)', async () => {
+		const response = await fetch(`${demo.url}/plugins/public/blueconic/sdk.js`);
+		expect(response.status, 'dist/sdk/blueconic-bridge.min.js is missing: run `npm run build`').toBe(200);
+	});
+
+	it('prints a localhost URL and answers the page with a strict CSP', async () => {
+		expect(demo.url).toMatch(/^http:\/\/localhost:\d+$/);
+		const response = await fetch(demo.url);
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+		expect(await response.text()).not.toMatch(/<script>(?!<\/script>)/);
+	});
+
+	it('shows the signed-out state, then reports segments and flips the decision as the visitor picks them', async () => {
+		const { page, problems } = await openDemo();
+
+		// Signed out: no session, so the decision is unknown.
+		expect(await page.getAttribute('#account-state', 'data-signed-in')).toBe('false');
+		await offerResult(page, 'unknown');
+		await expect.poll(() => page.getAttribute('#collector-segments', 'data-state')).toBe('signed-out');
+
+		// Sign in: a session; BlueConic loads with no segments, the SDK reports the empty set: a "no".
+		await page.fill('#email', 'jane@example.com');
+		await Promise.all([page.waitForURL(demo.url + '/'), page.click('#login')]);
+		expect(await page.textContent('#account-state')).toContain('jane@example.com');
+		await offerResult(page, 'no');
+		await expect.poll(() => page.getAttribute('#collector-segments', 'data-state'), { timeout: 10_000 }).toBe('held');
+		expect(await page.textContent('#collector-segments')).toBe('(none)');
+
+		// A non-featured segment: reported, the decision stays "no".
+		await page.check('#segment-choices input[value="tech-readers"]');
+		await expect.poll(() => page.textContent('#collector-segments'), { timeout: 10_000 }).toBe('tech-readers');
+		await offerResult(page, 'no');
+
+		// The featured segment: the collector now answers "yes".
+		await page.check('#segment-choices input[value="premium-prospects"]');
+		await expect.poll(() => page.textContent('#collector-segments'), { timeout: 10_000 }).toBe('premium-prospects, tech-readers');
+		await offerResult(page, 'yes');
+		expect(await page.textContent('#offer-title')).toContain('Premium offer');
+		await page.screenshot({ path: process.env.DEMO_SCREENSHOT ?? '/tmp/demo.png', fullPage: true });
+
+		// Untick it: back to "no".
+		await page.uncheck('#segment-choices input[value="premium-prospects"]');
+		await expect.poll(() => page.textContent('#collector-segments'), { timeout: 10_000 }).toBe('tech-readers');
+		await offerResult(page, 'no');
+
+		// A reload keeps the session and the profile's segments; the decision is still answered from the collector.
+		await page.reload();
+		await offerResult(page, 'no');
+		expect(await page.isChecked('#segment-choices input[value="tech-readers"]')).toBe(true);
+
+		// Sign out: unknown again.
+		await Promise.all([page.waitForURL(demo.url + '/'), page.click('#logout')]);
+		expect(await page.getAttribute('#account-state', 'data-signed-in')).toBe('false');
+		await offerResult(page, 'unknown');
+
+		expect(problems).toEqual([]);
+		await page.context().close();
+	});
+
+	it('reports the segments again for a new session in the same tab', async () => {
+		const { page } = await openDemo();
+		await page.click('#login');
+		await page.waitForSelector('#segment-choices:not([disabled])');
+		await page.check('#segment-choices input[value="premium-prospects"]');
+		await offerResult(page, 'yes');
+
+		await page.click('#logout');
+		await page.waitForSelector('#account-state[data-signed-in="false"]');
+		await page.click('#login');
+		await page.waitForSelector('#account-state[data-signed-in="true"]');
+
+		await offerResult(page, 'yes');
+		expect(await page.textContent('#collector-segments')).toBe('premium-prospects');
+		await page.context().close();
+	});
+});
