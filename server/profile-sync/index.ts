@@ -15,8 +15,9 @@ export type { SyncUser } from './sync-user.js';
 
 export interface ProfileSyncOptions {
 	readonly blueconic: BlueConicConfig;
-	readonly profileMapping: ProfileMappingConfig;
-	readonly profileSync?: ProfileSyncConfig;
+	/** Absent: only the email (into property `email`) is sent. */
+	readonly profileMapping?: ProfileMappingConfig | undefined;
+	readonly profileSync?: ProfileSyncConfig | undefined;
 	/** The registry `/metrics` serves; profile sync's counters are registered on it. */
 	readonly registry: Registry;
 	readonly logger?: LogSink;
@@ -46,6 +47,7 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 	const minRetryAfterMs = options.minRetryAfterMs ?? 30_000;
 	if (!Number.isFinite(minRetryAfterMs) || minRetryAfterMs < 0) throw new TypeError('minRetryAfterMs must be a number >= 0');
 	const profileSyncConfig: ProfileSyncConfig = options.profileSync ?? { objectiveIds: [] };
+	const profileMapping: ProfileMappingConfig = options.profileMapping ?? { emailPropertyId: 'email', attributes: [] };
 	const logger = options.logger ?? silentLogSink;
 	const metrics = createProfileSyncMetrics(options.registry);
 	const client = createBlueConicClient({ ...options.client, config: options.blueconic, events: metrics.clientEvents, logger });
@@ -61,7 +63,7 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 
 	function sync(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]> {
 		if (state !== 'open') return Promise.reject(new HttpError(503, 'shutting_down', 'profile sync is shutting down', { 'Retry-After': '5' }));
-		return track(syncUsers(users, { client, profileMapping: options.profileMapping, profileSync: profileSyncConfig, metrics }, signal));
+		return track(syncUsers(users, { client, profileMapping, profileSync: profileSyncConfig, metrics }, signal));
 	}
 
 	return {

@@ -1,0 +1,297 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runSyncCommand, type SyncCommandOptions } from '../../server/commands/sync.js';
+import { type FakeBlueConic, startFakeBlueConic } from '../fakes/blueconic-rest.js';
+import { fastRetry, profileMapping, profileWrites } from './helpers.js';
+
+interface CapturedIo {
+	stdout: { write(text: string): boolean; isTTY?: boolean; text: string };
+	stderr: { write(text: string): boolean; isTTY?: boolean; text: string };
+	env: NodeJS.ProcessEnv;
+}
+
+function captureIo(stderrIsTty = false): CapturedIo {
+	const stream = (isTTY: boolean) => {
+		const captured = {
+			text: '',
+			isTTY,
+			write(text: string) {
+				captured.text += text;
+				return true;
+			},
+		};
+		return captured;
+	};
+	return { stdout: stream(false), stderr: stream(stderrIsTty), env: { BC_ID: 'test-client', BC_SECRET: 'test-secret' } };
+}
+
+/**
+ * `count` users (alternating plain and Zephr forms, each email once) with a problem every `problemEvery` users: an
+ * extra bad line, an ignored event, or a user whose attribute does not fit; returns what to expect.
+ */
+function buildInput(count: number, problemEvery = 0) {
+	const lines: string[] = [];
+	const emailByLine = new Map<number, string>();
+	const expectedRejects = new Map<number, string>();
+	const problems = [
+		{ text: '{oops', reason: 'invalid_json' },
+		{ text: JSON.stringify({ attributes: { age: 3 } }), reason: 'missing_email' },
+		{ text: JSON.stringify([1, 2]), reason: 'malformed' },
+		{ text: 'the user line itself, with an age that is not a number', reason: 'invalid_attributes' },
+		{ text: JSON.stringify({ type: 'DELETE_USER', details: { user_id: 'gone' } }), reason: '' }, // ignored, not a reject
+	];
+	let problemIndex = 0;
+	for (let index = 0; index < count; index++) {
+		const email = `user${index}@example.com`;
+		const user =
+			index % 2 === 0
+				? { email, trackingId: `t${index}`, attributes: { age: index % 90, 'first-name': `Name${index}` } }
+				: { type: 'UPDATE_USER', details: { user_id: `u${index}`, identifiers: { email_address: email }, attributes: { age: index % 90 } } };
+		lines.push(JSON.stringify(user));
+		emailByLine.set(lines.length, email);
+		if (problemEvery > 0 && (index + 1) % problemEvery === 0) {
+			const problem = problems[problemIndex++ % problems.length]!;
+			if (problem.reason === 'invalid_attributes') {
+				// Still one of the users: sent without the attribute, and listed in the rejects file.
+				lines[lines.length - 1] = JSON.stringify({ email, attributes: { age: 'old' } });
+			} else {
+				lines.push(problem.text);
+			}
+			if (problem.reason) expectedRejects.set(lines.length, problem.reason);
+		}
+	}
+	return { text: `${lines.join('\n')}\n`, emailByLine, expectedRejects, lineCount: lines.length };
+}
+
+function configFile(fake: FakeBlueConic, extra: Record<string, unknown> = {}) {
+	return JSON.stringify({
+		session: { validate: { type: 'memory' } },
+		sites: '*',
+		blueconic: { baseUrl: fake.url, clientId: 'env:BC_ID', clientSecret: 'env:BC_SECRET', timeoutMs: 5_000 },
+		profileMapping,
+		...extra,
+	});
+}
+
+const doneRanges = async (statePath: string) => (JSON.parse(await readFile(statePath, 'utf8')) as { doneLines: [number, number][] }).doneLines;
+const isDone = (ranges: [number, number][], line: number) => ranges.some(([start, end]) => line >= start && line < end);
+
+describe('blueconic-bridge sync (backfill command)', () => {
+	let fake: FakeBlueConic;
+	let directory: string;
+	const paths = () => ({
+		config: join(directory, 'config.json'),
+		input: join(directory, 'users.ndjson'),
+		rejects: join(directory, 'rejects.ndjson'),
+		state: join(directory, 'state.json'),
+	});
+	const commandOptions: SyncCommandOptions = { client: { retry: fastRetry } };
+
+	beforeEach(async () => {
+		fake = await startFakeBlueConic();
+		directory = await mkdtemp(join(tmpdir(), 'bc-sync-'));
+		await writeFile(paths().config, configFile(fake));
+	});
+	afterEach(async () => {
+		await fake.close();
+		await rm(directory, { recursive: true, force: true });
+	});
+
+	const argv = (...extra: string[]) => ['--config', paths().config, '--input', paths().input, ...extra];
+
+	it('backfills 20,000 users, interrupted mid-way and resumed, without re-sending anything checkpointed', async () => {
+		const input = buildInput(20_000, 700);
+		await writeFile(paths().input, input.text);
+		const interruption = new AbortController();
+		// Slow BlueConic a little and pull the plug when the 9th request arrives, with others in flight.
+		fake.inject({
+			kind: 'delay',
+			delayMs: 20,
+			times: Infinity,
+			when: () => {
+				if (profileWrites(fake).length >= 9) interruption.abort();
+				return true;
+			},
+		});
+		const first = captureIo();
+		const firstExit = await runSyncCommand(argv('--rejects', paths().rejects, '--state', paths().state), first, {
+			...commandOptions,
+			signal: interruption.signal,
+		});
+		expect(firstExit).toBe(130);
+		expect(first.stderr.text).toContain('interrupted; run the same command again to resume');
+
+		const checkpointed = await doneRanges(paths().state);
+		const checkpointedEmails = new Set([...input.emailByLine].filter(([line]) => isDone(checkpointed, line)).map(([, email]) => email));
+		expect(checkpointedEmails.size).toBeGreaterThan(0);
+		expect(checkpointedEmails.size).toBeLessThan(20_000);
+		for (const email of checkpointedEmails) expect(fake.profiles.has(email)).toBe(true);
+		const entriesBeforeResume = fake.acceptedEntries.length;
+
+		const second = captureIo();
+		const secondExit = await runSyncCommand(argv('--rejects', paths().rejects, '--state', paths().state), second, commandOptions);
+		expect(secondExit, second.stderr.text).toBe(0);
+		const lineCount = input.lineCount.toLocaleString('en-US');
+		expect(second.stdout.text).toMatch(new RegExp(`^completed: ${lineCount} of ${lineCount} lines done, [\\d,]+ done by earlier runs;`));
+
+		const resent = fake.acceptedEntries.slice(entriesBeforeResume).map((entry) => entry.email);
+		expect(resent.filter((email) => email !== undefined && checkpointedEmails.has(email))).toEqual([]);
+		expect(new Set(resent).size).toBe(resent.length);
+		expect(fake.profiles.size).toBe(20_000);
+		expect(fake.profiles.get('user19999@example.com')?.properties).toEqual({ email: ['user19999@example.com'], age: ['19'] });
+		expect(await doneRanges(paths().state)).toEqual([[1, input.lineCount + 1]]);
+
+		const rejects = (await readFile(paths().rejects, 'utf8'))
+			.trim()
+			.split('\n')
+			.map((line) => JSON.parse(line) as { line: number; reason: string });
+		expect(new Map(rejects.map((reject) => [reject.line, reject.reason]))).toEqual(input.expectedRejects);
+		expect(rejects).toHaveLength(input.expectedRejects.size);
+	});
+
+	it('checkpoints batches that finish out of order, so a resume sends only the unfinished one', async () => {
+		const input = buildInput(30);
+		await writeFile(paths().input, input.text);
+		const interruption = new AbortController();
+		const holdsFirstLine = (body: unknown) => Array.isArray(body) && JSON.stringify(body).includes('"user0@example.com"');
+		fake.inject({ kind: 'delay', delayMs: 5_000, when: (request) => holdsFirstLine(request.body) });
+		const running = runSyncCommand(argv('--state', paths().state, '--batch-size', '10', '--concurrency', '3'), captureIo(), {
+			...commandOptions,
+			signal: interruption.signal,
+		});
+		await waitFor(() => fake.acceptedEntries.length === 20);
+		await waitFor(async () => (await doneRanges(paths().state).catch(() => [])).length > 0 && fake.stats.inFlight === 1);
+		interruption.abort();
+		expect(await running).toBe(130);
+		expect(await doneRanges(paths().state)).toEqual([[11, 31]]);
+
+		const entriesBeforeResume = fake.acceptedEntries.length;
+		expect(await runSyncCommand(argv('--state', paths().state, '--batch-size', '10'), captureIo(), commandOptions)).toBe(0);
+		expect(fake.acceptedEntries.slice(entriesBeforeResume).map((entry) => entry.email)).toEqual(
+			Array.from({ length: 10 }, (_, index) => `user${index}@example.com`),
+		);
+		expect(fake.profiles.size).toBe(30);
+	});
+
+	it('keeps at most --concurrency requests in flight', async () => {
+		await writeFile(paths().input, buildInput(100).text);
+		fake.inject({ kind: 'delay', delayMs: 30, times: Infinity });
+		expect(await runSyncCommand(argv('--batch-size', '5', '--concurrency', '3'), captureIo(), commandOptions)).toBe(0);
+		expect(profileWrites(fake)).toHaveLength(20);
+		expect(fake.stats.maxInFlight).toBe(3);
+	});
+
+	it('measures the backfill rate against the fake', async () => {
+		await writeFile(paths().input, buildInput(20_000).text);
+		const io = captureIo();
+		const started = performance.now();
+		expect(await runSyncCommand(argv(), io, commandOptions)).toBe(0);
+		const seconds = (performance.now() - started) / 1000;
+		const rate = Math.round(20_000 / seconds);
+		console.log(`backfill rate against the fake BlueConic: ${rate.toLocaleString('en-US')} profiles/s (20,000 in ${seconds.toFixed(2)} s)`);
+		expect(io.stdout.text).toMatch(/20,000 profiles accepted \(CREATED 20,000\).* [\d,]+ profiles\/s/);
+		expect(fake.profiles.size).toBe(20_000);
+	});
+
+	it('says a run already finished does nothing more', async () => {
+		await writeFile(paths().input, buildInput(10).text);
+		expect(await runSyncCommand(argv('--state', paths().state), captureIo(), commandOptions)).toBe(0);
+		const requestsAfterFirstRun = fake.requests.length;
+		const io = captureIo();
+		expect(await runSyncCommand(argv('--state', paths().state), io, commandOptions)).toBe(0);
+		expect(fake.requests.length).toBe(requestsAfterFirstRun);
+		expect(io.stdout.text).toMatch(/^completed: 10 of 10 lines done, 10 done by earlier runs; 0 profiles accepted/);
+	});
+
+	it('exits 3 with a one-line message, and no secret, when BlueConic refuses the credentials', async () => {
+		await writeFile(paths().input, buildInput(10).text);
+		const io = captureIo();
+		io.env.BC_SECRET = 'wrong-secret-value';
+		expect(await runSyncCommand(argv('--state', paths().state), io, commandOptions)).toBe(3);
+		expect(io.stderr.text).toMatch(/^sync failed: BlueConic refused our client credentials \(invalid_client\).*\n$/m);
+		expect(io.stdout.text + io.stderr.text).not.toContain('wrong-secret-value');
+	});
+
+	it('exits 1 when BlueConic stays unavailable, keeping what was done for a resume', async () => {
+		await writeFile(paths().input, buildInput(30).text);
+		fake.inject({ kind: 'status', status: 503, times: Infinity, when: (request) => JSON.stringify(request.body).includes('"user25@example.com"') });
+		const io = captureIo();
+		const exit = await runSyncCommand(argv('--state', paths().state, '--batch-size', '10', '--concurrency', '1'), io, commandOptions);
+		expect(exit).toBe(1);
+		expect(io.stderr.text).toContain('sync failed: BlueConic answered 503 to a profiles request (gave up after 4 attempts)');
+		expect(await doneRanges(paths().state)).toEqual([[1, 21]]);
+	});
+
+	it('exits 2 with a clear message for bad arguments, configuration or input', async () => {
+		await writeFile(paths().input, buildInput(1).text);
+		const cases: [string[], RegExp][] = [
+			[['--input', paths().input], /^--config is required\n/],
+			[argv('--concurrency', '0'), /^--concurrency must be a whole number from 1 to 32\n/],
+			[['--config', paths().config, '--input', join(directory, 'missing.ndjson')], /^cannot read the input .*missing\.ndjson \(ENOENT\)\n$/],
+			[['--config', join(directory, 'nope.json'), '--input', paths().input], /^invalid configuration: .*nope\.json: cannot be read/],
+		];
+		for (const [args, message] of cases) {
+			const io = captureIo();
+			expect(await runSyncCommand(args, io, commandOptions), args.join(' ')).toBe(2);
+			expect(io.stderr.text).toMatch(message);
+		}
+		const io = captureIo();
+		delete io.env.BC_SECRET;
+		expect(await runSyncCommand(argv(), io, commandOptions)).toBe(2);
+		expect(io.stderr.text).toBe('invalid configuration: blueconic.clientSecret: environment variable BC_SECRET is not set\n');
+		expect(fake.requests).toHaveLength(0);
+	});
+
+	it('refuses a state file written for another input', async () => {
+		await writeFile(paths().input, buildInput(5).text);
+		expect(await runSyncCommand(argv('--state', paths().state), captureIo(), commandOptions)).toBe(0);
+		await writeFile(paths().input, buildInput(6).text.replace('user0@', 'other@'));
+		const io = captureIo();
+		expect(await runSyncCommand(argv('--state', paths().state), io, commandOptions)).toBe(2);
+		expect(io.stderr.text).toContain('belongs to another input file');
+	});
+
+	it('applies the consent gate and objectiveIds from the configuration, writing who was not synced', async () => {
+		await writeFile(paths().config, configFile(fake, { profileSync: { consentAttribute: 'ok', objectiveIds: ['news'] } }));
+		fake.setConsentedObjectives('a@example.com', ['news']);
+		await writeFile(
+			paths().input,
+			[
+				{ email: 'a@example.com', attributes: { ok: true } },
+				{ email: 'b@example.com', attributes: { ok: true } },
+				{ email: 'c@example.com', attributes: { ok: false } },
+			]
+				.map((user) => JSON.stringify(user))
+				.join('\n'),
+		);
+		expect(await runSyncCommand(argv('--rejects', paths().rejects), captureIo(), commandOptions)).toBe(0);
+		expect(profileWrites(fake)[0]?.query).toEqual({ objectiveIds: 'news' });
+		expect([...fake.profiles.keys()]).toEqual(['a@example.com']);
+		const rejects = (await readFile(paths().rejects, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as unknown);
+		expect(rejects).toEqual([
+			{ line: 2, email: 'b@example.com', reason: 'not_accepted', state: 'CONSENT_MISMATCH', validationErrors: [] },
+			{ line: 3, email: 'c@example.com', reason: 'consent', message: 'the consent attribute is not true' },
+		]);
+	});
+
+	it('redraws one progress line on a terminal and writes plain lines otherwise', async () => {
+		await writeFile(paths().input, buildInput(50).text);
+		const tty = captureIo(true);
+		expect(await runSyncCommand(argv('--batch-size', '10'), tty, commandOptions)).toBe(0);
+		expect(tty.stderr.text).toMatch(/\r\x1b\[K50 \/ 50 lines \(100%\), [\d,]+\/s, ETA 0s\n/);
+		const plain = captureIo(false);
+		expect(await runSyncCommand(argv('--batch-size', '10'), plain, { ...commandOptions, progressIntervalMs: 0 })).toBe(0);
+		expect(plain.stderr.text).not.toContain('\r');
+		expect(plain.stderr.text).toMatch(/^10 \/ 50 lines \(20%\), [\d,]+\/s, ETA \d+s$/m);
+	});
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await condition())) {
+		if (Date.now() > deadline) throw new Error('condition not met in time');
+		await new Promise((resolve) => setTimeout(resolve, 5));
+	}
+}
