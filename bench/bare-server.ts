@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * The baseline: a bare node:http server doing the work the collector's two browser endpoints must do, and no
+ * more: read the session cookie, check the session in a Map, read, parse and check the body (a JSON array of
+ * segment-id strings), keep it in a Map, or answer a decision from it.
+ */
+export interface BareServer {
+	server: Server;
+	port: number;
+	/** Session ids the server accepts (the stand-in for memory sessions). */
+	sessions: Map<string, { email: string }>;
+	close(): Promise<void>;
+}
+
+const cookieName = 'blaize_session';
+const maxBodyBytes = 200 * 603 + 2;
+const maxIdLength = 200;
+
+export async function startBareServer(): Promise<BareServer> {
+	const sessions = new Map<string, { email: string }>();
+	const segmentsBySession = new Map<string, string[]>();
+
+	const server = createServer((req, res) => {
+		const url = req.url ?? '/';
+		const queryAt = url.indexOf('?');
+		const path = queryAt === -1 ? url : url.slice(0, queryAt);
+		const sessionId = readCookie(req.headers.cookie, cookieName);
+		if (sessionId === undefined || !sessions.has(sessionId)) return answer(res, 401, '{"error":{"code":"session_invalid"}}');
+
+		if (req.method === 'POST' && path === '/plugins/public/blueconic/segments') {
+			if (req.headers['content-type'] !== 'application/json') return answer(res, 415, '{"error":{"code":"unsupported"}}');
+			readBody(req, (text) => {
+				if (text === undefined) return answer(res, 413, '{"error":{"code":"body_too_large"}}');
+				let body: unknown;
+				try {
+					body = JSON.parse(text);
+				} catch {
+					return answer(res, 400, '{"error":{"code":"invalid_json"}}');
+				}
+				if (!Array.isArray(body) || !body.every((id) => typeof id === 'string' && id !== '' && id.length <= maxIdLength)) {
+					return answer(res, 400, '{"error":{"code":"invalid_segment_id"}}');
+				}
+				segmentsBySession.set(sessionId, body as string[]);
+				res.statusCode = 204;
+				res.end();
+			});
+			return;
+		}
+		if (req.method === 'GET' && path === '/plugins/public/blueconic/decision') {
+			const segmentId = new URLSearchParams(url.slice(queryAt + 1)).get('segment');
+			if (!segmentId) return answer(res, 400, '{"error":{"code":"segment_required"}}');
+			const segmentIds = segmentsBySession.get(sessionId);
+			const result = segmentIds === undefined ? 'unknown' : segmentIds.includes(segmentId) ? 'yes' : 'no';
+			res.setHeader('Cache-Control', 'no-store');
+			return answer(res, 200, JSON.stringify({ segment: segmentId, result }));
+		}
+		answer(res, 404, '{"error":{"code":"not_found"}}');
+	});
+
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return {
+		server,
+		port: (server.address() as AddressInfo).port,
+		sessions,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+function answer(res: ServerResponse, status: number, json: string): void {
+	res.statusCode = status;
+	res.setHeader('Content-Type', 'application/json; charset=utf-8');
+	res.end(json);
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+	if (header === undefined) return undefined;
+	for (const pair of header.split(';')) {
+		const equals = pair.indexOf('=');
+		if (equals !== -1 && pair.slice(0, equals).trim() === name) return pair.slice(equals + 1).trim();
+	}
+	return undefined;
+}
+
+/** Calls back with the UTF-8 body, or undefined when it is larger than the limit. */
+function readBody(req: IncomingMessage, done: (text: string | undefined) => void): void {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	req.on('data', (chunk: Buffer) => {
+		size += chunk.length;
+		if (size <= maxBodyBytes) chunks.push(chunk);
+	});
+	req.on('end', () => done(size <= maxBodyBytes ? Buffer.concat(chunks).toString('utf8') : undefined));
+}
