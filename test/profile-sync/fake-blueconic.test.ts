@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeBlueConic, startFakeBlueConic } from '../fakes/blueconic-rest.js';
+
+/** The fake's own contract, which the demo relies on too. */
+describe('fake BlueConic REST server', () => {
+	let fake: FakeBlueConic;
+	beforeEach(async () => {
+		fake = await startFakeBlueConic({ tokenLifetimeSeconds: 120 });
+	});
+	afterEach(() => fake.close());
+
+	async function token(init: RequestInit = {}): Promise<Response> {
+		return fetch(`${fake.url}/rest/v2/oauth/token`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: 'grant_type=client_credentials&client_id=test-client&client_secret=test-secret',
+			...init,
+		});
+	}
+
+	async function bearer(): Promise<string> {
+		return ((await (await token()).json()) as { access_token: string }).access_token;
+	}
+
+	async function put(body: unknown, accessToken?: string, query = ''): Promise<Response> {
+		return fetch(`${fake.url}/rest/v2/profiles${query}`, {
+			method: 'PUT',
+			headers: { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) },
+			body: JSON.stringify(body),
+		});
+	}
+
+	const upsert = (email: string, properties: Record<string, string[]> = {}) => ({
+		matching: [[{ id: 'email', value: email }]],
+		properties: Object.entries({ email: [email], ...properties }).map(([id, values]) => ({ id, values, strategy: 'SET' })),
+		strategy: 'UPSERT',
+		identifier: email,
+	});
+
+	it('issues expiring tokens for client credentials sent as form fields or HTTP Basic', async () => {
+		const form = await token();
+		expect(form.status).toBe(200);
+		expect(await form.json()).toMatchObject({ token_type: 'Bearer', expires_in: 120, access_token: expect.any(String) });
+		const basic = await token({
+			headers: {
+				'content-type': 'application/x-www-form-urlencoded',
+				authorization: `Basic ${Buffer.from('test-client:test-secret').toString('base64')}`,
+			},
+			body: 'grant_type=client_credentials',
+		});
+		expect(basic.status).toBe(200);
+	});
+
+	it('answers the documented OAuth errors', async () => {
+		const wrongGrant = await token({ body: 'grant_type=password&client_id=test-client&client_secret=test-secret' });
+		expect([wrongGrant.status, await wrongGrant.json()]).toEqual([400, expect.objectContaining({ error: 'unsupported_grant_type' })]);
+		const wrongSecret = await token({ body: 'grant_type=client_credentials&client_id=test-client&client_secret=nope' });
+		expect([wrongSecret.status, await wrongSecret.json()]).toEqual([401, expect.objectContaining({ error: 'invalid_client' })]);
+	});
+
+	it('requires a valid, unexpired bearer token for profiles', async () => {
+		expect((await put([upsert('a@example.com')])).status).toBe(401);
+		expect((await put([upsert('a@example.com')], 'made-up')).status).toBe(401);
+		const accessToken = await bearer();
+		fake.expireTokens();
+		expect((await put([upsert('a@example.com')], accessToken)).status).toBe(401);
+	});
+
+	it('refuses more than 1000 entries with 413 and a malformed body with 400 naming the fields', async () => {
+		const accessToken = await bearer();
+		const tooMany = Array.from({ length: 1001 }, (_, index) => upsert(`u${index}@example.com`));
+		expect((await put(tooMany, accessToken)).status).toBe(413);
+		const malformed = await put([{ matching: [[{ id: 'email', value: 1 }]], properties: [{ id: 'email', values: [1], strategy: 'SET' }] }], accessToken);
+		expect(malformed.status).toBe(400);
+		expect(await malformed.json()).toEqual({
+			code: 'INVALID_REQUEST',
+			message: 'The request body is not valid',
+			errors: [
+				{ field: '[0].matching[0][0]', message: 'must be {"id","value"} strings' },
+				{ field: '[0].properties[0].values', message: 'must be an array of strings' },
+				{ field: '[0].strategy', message: 'must be one of UPSERT, UPDATE, CREATE' },
+			],
+		});
+		expect(fake.profiles.size).toBe(0);
+	});
+
+	it('matches with OR over the outer array and AND over the inner one', async () => {
+		const accessToken = await bearer();
+		await put([upsert('a@example.com', { crm_id: ['42'] })], accessToken);
+		const byAnd = {
+			matching: [[{ id: 'email', value: 'a@example.com' }, { id: 'crm_id', value: '41' }], [{ id: 'crm_id', value: '42' }]],
+			properties: [{ id: 'city', values: ['Oslo'], strategy: 'SET' }],
+			strategy: 'UPDATE',
+			identifier: 'x',
+		};
+		expect(await (await put([byAnd], accessToken)).json()).toEqual([expect.objectContaining({ state: 'MODIFIED', identifier: 'x' })]);
+		const noMatch = { ...byAnd, matching: [[{ id: 'email', value: 'a@example.com' }, { id: 'crm_id', value: '41' }]] };
+		expect(await (await put([noMatch], accessToken)).json()).toEqual([expect.objectContaining({ state: 'NOTFOUND' })]);
+		expect(fake.profiles.get('a@example.com')?.properties).toEqual({ email: ['a@example.com'], crm_id: ['42'], city: ['Oslo'] });
+	});
+
+	it('finds profiles by property value', async () => {
+		const accessToken = await bearer();
+		await put([upsert('a@example.com'), upsert('b@example.com')], accessToken);
+		const response = await fetch(`${fake.url}/rest/v2/profiles?property=email&value=b%40example.com`, {
+			headers: { authorization: `Bearer ${accessToken}` },
+		});
+		expect(await response.json()).toEqual({
+			profiles: [{ id: fake.profiles.get('b@example.com')?.id, properties: [{ id: 'email', values: ['b@example.com'] }] }],
+			total: 1,
+		});
+	});
+
+	it('injects failures for the next requests only', async () => {
+		const accessToken = await bearer();
+		const injected = fake.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '3' }, times: 2 });
+		const first = await put([upsert('a@example.com')], accessToken);
+		expect([first.status, first.headers.get('retry-after')]).toEqual([429, '3']);
+		expect((await put([upsert('a@example.com')], accessToken)).status).toBe(429);
+		expect(injected.remaining()).toBe(0);
+		expect((await put([upsert('a@example.com')], accessToken)).status).toBe(200);
+	});
+});
