@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { createCollector, createLogger, listen } from '../server/index.js';
 import { sessionKeyOf } from '../server/store/session-key.js';
 import { startBareServer } from './bare-server.js';
@@ -27,10 +28,15 @@ interface Target {
 	port: number;
 }
 
+/** A load result with the server's cost: its (main) thread's busy time per request, from event loop utilization. */
+interface Measured extends LoadResult {
+	busyMicrosPerRequest: number;
+}
+
 interface Comparison {
 	endpoint: string;
-	bare: LoadResult[];
-	collector: LoadResult[];
+	bare: Measured[];
+	collector: Measured[];
 }
 
 async function main(): Promise<void> {
@@ -129,11 +135,15 @@ async function compare(
 	const comparison: Comparison = { endpoint, bare: [], collector: [] };
 	for (let round = 1; round <= settings.rounds; round++) {
 		for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
+			const loopBefore = performance.eventLoopUtilization();
 			const result = checkErrors(target, await load.run(job(target.port, settings.durationMs)));
-			comparison[target.name].push(result);
+			const loop = performance.eventLoopUtilization(loopBefore);
+			const measured: Measured = { ...result, busyMicrosPerRequest: (loop.active * 1000) / result.requests };
+			comparison[target.name].push(measured);
 			console.log(
 				`  round ${round} ${target.name.padEnd(9)} ${Math.round(result.requestsPerSecond).toString().padStart(7)} req/s` +
-					`  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms`,
+					`  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+					`  server busy ${measured.busyMicrosPerRequest.toFixed(1)} µs/request (event loop ${(loop.utilization * 100).toFixed(0)}%)`,
 			);
 		}
 	}
@@ -148,7 +158,9 @@ function checkErrors(target: Target, result: LoadResult): LoadResult {
 }
 
 function formatTable(comparisons: Comparison[]): string {
-	const rows = [['endpoint (medians)', 'bare req/s', 'collector req/s', 'ratio', 'bare p99 ms', 'collector p99 ms']];
+	const rows = [
+		['endpoint (medians)', 'bare req/s', 'collector req/s', 'ratio', 'bare p99 ms', 'collector p99 ms', 'bare µs/req', 'collector µs/req'],
+	];
 	for (const { endpoint, bare, collector } of comparisons) {
 		const bareRate = median(bare.map((result) => result.requestsPerSecond));
 		const collectorRate = median(collector.map((result) => result.requestsPerSecond));
@@ -159,6 +171,8 @@ function formatTable(comparisons: Comparison[]): string {
 			(collectorRate / bareRate).toFixed(2),
 			median(bare.map((result) => result.p99Ms)).toFixed(2),
 			median(collector.map((result) => result.p99Ms)).toFixed(2),
+			median(bare.map((result) => result.busyMicrosPerRequest)).toFixed(1),
+			median(collector.map((result) => result.busyMicrosPerRequest)).toFixed(1),
 		]);
 	}
 	const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
