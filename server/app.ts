@@ -10,8 +10,10 @@ import { Sites } from './http/sites.js';
 import { createLogger, type Logger } from './logger.js';
 import { type CollectorMetrics, createMetrics } from './metrics.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { createProfileSync, type ProfileSync, type ProfileSyncOptions } from './profile-sync/index.js';
 import { opsRoutes } from './routes/ops.js';
 import type { CollectorParts } from './routes/parts.js';
+import { profileSyncRoutes } from './routes/profile-sync.js';
 import { defaultSdkScriptPath, sdkRoutes } from './routes/sdk.js';
 import { segmentRoutes } from './routes/segments.js';
 import { createSessionValidator } from './sessions/create-validator.js';
@@ -28,6 +30,8 @@ export interface CollectorOptions {
 	sessions?: SessionValidator;
 	/** The script-tag build served at `/plugins/public/blueconic/sdk.js`; defaults to this package's build. */
 	sdkScriptPath?: string;
+	/** BlueConic client tuning for profile sync (tests shorten retries; a custom fetch). */
+	blueconicClient?: ProfileSyncOptions['client'];
 }
 
 /** The collector: a Koa app, mountable in an existing one, with what its owner needs to run and stop it. */
@@ -36,6 +40,8 @@ export interface Collector extends Koa {
 	store: SegmentStore;
 	/** The in-process sessions when `session.validate.type` is `memory` (demo, tests). */
 	memorySessions: MemorySessions | undefined;
+	/** Profile sync, when the configuration has a `blueconic` section. */
+	profileSync: ProfileSync | undefined;
 	/** Makes `/healthz` answer 503 so load balancers drain this instance; call at the start of a shutdown. */
 	startDraining(): void;
 	/** Releases timers, waiters and connections; call after the HTTP server has stopped. */
@@ -67,10 +73,22 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		logger,
 	};
 
+	const profileSync =
+		config.blueconic &&
+		createProfileSync({
+			blueconic: config.blueconic,
+			profileMapping: config.profileMapping,
+			profileSync: config.profileSync,
+			registry: metrics.registry,
+			logger,
+			...(options.blueconicClient ? { client: options.blueconicClient } : {}),
+		});
+
 	let draining = false;
 	const router = new Router();
 	segmentRoutes(router, parts);
 	decisionRoutes(router, parts);
+	profileSyncRoutes(router, parts, profileSync);
 	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
 	opsRoutes(router, parts, () => draining);
 
@@ -90,11 +108,13 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		metrics,
 		store,
 		memorySessions: sessions instanceof MemorySessions ? sessions : undefined,
+		profileSync,
 		startDraining() {
 			draining = true;
 		},
 		async close() {
 			draining = true;
+			await profileSync?.close();
 			await store.close();
 			await sessions.close?.();
 		},

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { runServeCommand, serveUsage } from './commands/serve.js';
+import { runSyncCommand, syncUsage } from './commands/sync.js';
 
 const usage = `usage:
   ${serveUsage}
+  ${syncUsage}
 `;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -12,6 +14,9 @@ let exitCode: number;
 switch (command) {
 	case 'serve':
 		exitCode = await runServeCommand(rest, io);
+		break;
+	case 'sync':
+		exitCode = await runSyncCommand(rest, io);
 		break;
 	case undefined:
 	case '--help':

@@ -85,6 +85,16 @@ const blueconic = z
 		consumerSecret: nonEmptyString.optional(),
 		scope: nonEmptyString.optional(),
 		timeoutMs: positiveInt.max(120_000).default(10_000),
+		/** How calls that BlueConic answers 429/503 (or not at all) are retried; see server/utils/backoff.ts. */
+		retry: z
+			.strictObject({
+				maxAttempts: positiveInt.max(20).default(5),
+				baseDelayMs: positiveInt.default(250),
+				maxDelayMs: positiveInt.default(10_000),
+				/** A longer `Retry-After` is passed on to the sender (503) instead of waited for. */
+				maxRetryAfterMs: positiveInt.default(30_000),
+			})
+			.prefault({}),
 	})
 	.transform((value, ctx) => {
 		const clientId = value.clientId ?? value.consumerKey;
@@ -94,7 +104,8 @@ const blueconic = z
 			ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'is required (or consumerSecret)' });
 		}
 		if (clientId === undefined || clientSecret === undefined) return z.NEVER;
-		return { baseUrl: value.baseUrl, clientId, clientSecret, scope: value.scope, timeoutMs: value.timeoutMs };
+		const { baseUrl, scope, timeoutMs, retry } = value;
+		return { baseUrl, clientId, clientSecret, scope, timeoutMs, retry };
 	});
 
 export const configSchema = z.strictObject({
@@ -136,6 +147,10 @@ export const configSchema = z.strictObject({
 			consentAttribute: nonEmptyString.optional(),
 			/** Passed to BlueConic as `objectiveIds`: it refuses profiles lacking these consented objectives. */
 			objectiveIds: z.array(nonEmptyString).default([]),
+			/** Users one webhook request may carry; a bigger batch is refused with 413. */
+			maxUsersPerRequest: positiveInt.max(100_000).default(10_000),
+			/** Floor of the `Retry-After` answered while BlueConic is failing, so senders do not retry in a tight loop. */
+			minRetryAfterSeconds: z.number().int().min(0).default(30),
 		})
 		.prefault({}),
 });

@@ -13,19 +13,23 @@ export type { WebhookAnswer } from './webhook.js';
 export type { UserSyncResult } from './sync-users.js';
 export type { SyncUser } from './sync-user.js';
 
+/** What of `profileSync` the sync itself reads; the request limits below come from the rest of it. */
+export type ProfileSyncRules = Pick<ProfileSyncConfig, 'consentAttribute' | 'objectiveIds'>;
+
 export interface ProfileSyncOptions {
-	readonly blueconic: BlueConicConfig;
+	/** The configured `blueconic` section; its `retry` applies unless `client.retry` is given. */
+	readonly blueconic: Omit<BlueConicConfig, 'retry'> & { readonly retry?: BlueConicConfig['retry'] };
 	/** Absent: only the email (into property `email`) is sent. */
 	readonly profileMapping?: ProfileMappingConfig | undefined;
-	readonly profileSync?: ProfileSyncConfig | undefined;
+	readonly profileSync?: (ProfileSyncRules & Partial<ProfileSyncConfig>) | undefined;
 	/** The registry `/metrics` serves; profile sync's counters are registered on it. */
 	readonly registry: Registry;
 	readonly logger?: LogSink;
 	/** Client tuning, mostly for tests: retry timing, token refresh margin, a fetch or clock to use. */
 	readonly client?: Omit<BlueConicClientOptions, 'config' | 'events' | 'logger'>;
-	/** Users one webhook request may carry. Default 10,000. */
+	/** Users one webhook request may carry. Default `profileSync.maxUsersPerRequest`, else 10,000. */
 	readonly maxUsersPerRequest?: number;
-	/** Floor of the `Retry-After` sent while BlueConic is failing. Default 30 s. */
+	/** Floor of the `Retry-After` sent while BlueConic is failing. Default `profileSync.minRetryAfterSeconds`, else 30 s. */
 	readonly minRetryAfterMs?: number;
 }
 
@@ -40,17 +44,24 @@ export interface ProfileSync {
 }
 
 export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
-	const maxUsersPerRequest = options.maxUsersPerRequest ?? 10_000;
+	const maxUsersPerRequest = options.maxUsersPerRequest ?? options.profileSync?.maxUsersPerRequest ?? 10_000;
 	if (!Number.isInteger(maxUsersPerRequest) || maxUsersPerRequest < 1) {
 		throw new TypeError('maxUsersPerRequest must be a positive integer');
 	}
-	const minRetryAfterMs = options.minRetryAfterMs ?? 30_000;
+	const minRetryAfterMs = options.minRetryAfterMs ?? (options.profileSync?.minRetryAfterSeconds ?? 30) * 1000;
 	if (!Number.isFinite(minRetryAfterMs) || minRetryAfterMs < 0) throw new TypeError('minRetryAfterMs must be a number >= 0');
-	const profileSyncConfig: ProfileSyncConfig = options.profileSync ?? { objectiveIds: [] };
+	const profileSyncRules: ProfileSyncRules = options.profileSync ?? { objectiveIds: [] };
 	const profileMapping: ProfileMappingConfig = options.profileMapping ?? { emailPropertyId: 'email', attributes: [] };
 	const logger = options.logger ?? silentLogSink;
 	const metrics = createProfileSyncMetrics(options.registry);
-	const client = createBlueConicClient({ ...options.client, config: options.blueconic, events: metrics.clientEvents, logger });
+	const retry = options.client?.retry ?? options.blueconic.retry;
+	const client = createBlueConicClient({
+		...options.client,
+		...(retry ? { retry } : {}),
+		config: options.blueconic,
+		events: metrics.clientEvents,
+		logger,
+	});
 	const inFlight = new Set<Promise<unknown>>();
 	let state: 'open' | 'closing' = 'open';
 
@@ -63,7 +74,7 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 
 	function sync(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]> {
 		if (state !== 'open') return Promise.reject(new HttpError(503, 'shutting_down', 'profile sync is shutting down', { 'Retry-After': '5' }));
-		return track(syncUsers(users, { client, profileMapping, profileSync: profileSyncConfig, metrics }, signal));
+		return track(syncUsers(users, { client, profileMapping, profileSync: profileSyncRules, metrics }, signal));
 	}
 
 	return {

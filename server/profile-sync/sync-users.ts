@@ -31,7 +31,7 @@ export type UserSyncResult =
 export interface UserSyncerOptions {
 	readonly client: BlueConicClient;
 	readonly profileMapping: ProfileMappingConfig;
-	readonly profileSync: ProfileSyncConfig;
+	readonly profileSync: Pick<ProfileSyncConfig, 'consentAttribute' | 'objectiveIds'>;
 	readonly metrics: ProfileSyncMetrics;
 }
 

@@ -114,4 +114,10 @@ describe('blueconic-bridge serve', () => {
 		expect(await unknown.exited).toBe(2);
 		expect(unknown.output().stderr).toContain('unknown command "launch"');
 	});
+
+	it('dispatches sync to the backfill command', async () => {
+		const sync = run(['sync', '--config', writeConfig('ok.json', validConfig)]);
+		expect(await sync.exited).toBe(2);
+		expect(sync.output().stderr).toContain('blueconic-bridge sync --config');
+	});
 });
