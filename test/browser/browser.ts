@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+
+const builtScript = fileURLToPath(new URL('../../dist/sdk/blueconic-bridge.min.js', import.meta.url));
+
+/** One headless Chromium per test file. `extraArgs`: e.g. `--host-resolver-rules` for the cross-origin test. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+	// The tests run against the built files, like the sites that embed them.
+	if (!existsSync(builtScript)) throw new Error('dist/sdk is missing: run `npm run build:sdk` first');
+	return chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		args: [
+			'--headless',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+			...extraArgs,
+		],
+	});
+}
+
+/** A page plus everything it wrote to the console, threw, or had blocked by its Content-Security-Policy. */
+export interface WatchedPage {
+	page: Page;
+	context: BrowserContext;
+	consoleMessages: string[];
+	pageErrors: string[];
+}
+
+/** A new tab in a fresh context (its own cookies and sessionStorage), watched for console output and errors. */
+export async function openWatchedPage(browser: Browser): Promise<WatchedPage> {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	const watched: WatchedPage = { page, context, consoleMessages: [], pageErrors: [] };
+	page.on('console', (message) => watched.consoleMessages.push(`${message.type()}: ${message.text()}`));
+	page.on('pageerror', (error) => watched.pageErrors.push(error.message));
+	return watched;
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Attributes for a tag, `data-*` names included; `true` writes the bare attribute. */
+export type Attributes = Record<string, string | true>;
+
+export function attributes(values: Attributes): string {
+	return Object.entries(values)
+		.map(([name, value]) => (value === true ? ` ${name}` : ` ${name}="${value}"`))
+		.join('');
+}
+
+/** A page with the given scripts (in order) in its head. */
+export function pageHtml(scripts: string[], body = ''): string {
+	return `<!doctype html><html><head><meta charset="utf-8"><title>test</title>${scripts.join('')}</head><body>${body}</body></html>`;
+}
+
+/** The script-tag build. */
+export function sdkScript(values: Attributes = {}): string {
+	return `<script src="/sdk/blueconic-bridge.min.js"${attributes(values)}></script>`;
+}
+
+/** The fake BlueConic client; `data-segments` and `data-delay` steer it. */
+export function fakeBlueConicScript(values: Attributes = {}): string {
+	return `<script src="/fake-blueconic.js"${attributes(values)}></script>`;
+}
+
+/** The session cookie the collector would look for. */
+export const sessionCookieHeader = { 'Set-Cookie': 'blaize_session=session-1; Path=/; SameSite=Lax' };
+
+/** What `fake-blueconic.js` exposes to the tests. */
+export interface FakeBlueConic {
+	/** Event names the SDK subscribed to, once per subscription. */
+	subscriptions: string[];
+	pageViews: number;
+	setSegments(segmentIds: string[]): void;
+	setRawSegments(list: unknown): void;
+	setSegmentsAfterPageView(segmentIds: string[]): void;
+	fire(eventName: string): void;
+}
+
+declare global {
+	interface Window {
+		fakeBlueConic: FakeBlueConic;
+	}
+}

@@ -1,0 +1,208 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import {
+	fakeBlueConicScript,
+	launchChromium,
+	openWatchedPage,
+	pageHtml,
+	sdkScript,
+	sessionCookieHeader,
+	sleep,
+} from './browser.js';
+import { TestServer } from './server.js';
+
+let browser: Browser;
+let server: TestServer;
+let pageNumber = 0;
+
+beforeAll(async () => {
+	[browser, server] = await Promise.all([launchChromium(), TestServer.start()]);
+});
+afterAll(async () => {
+	await Promise.all([browser?.close(), server?.close()]);
+});
+beforeEach(() => server.reset());
+
+/** Serves a page made of these scripts at a new path and opens it in a new tab of a fresh context. */
+async function openPage(scripts: string[]) {
+	const path = `/script-tag-${++pageNumber}`;
+	server.page(path, pageHtml(scripts), sessionCookieHeader);
+	const watched = await openWatchedPage(browser);
+	await watched.page.goto(server.url(path));
+	return watched;
+}
+
+describe('ready detection', () => {
+	test('posts the segment ids, sorted, with the session cookie, when BlueConic loaded first', async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'seg-b,seg-a' }), sdkScript()]);
+		const [post] = await server.waitForPosts(1);
+		expect(post).toMatchObject({
+			path: '/plugins/public/blueconic/segments',
+			contentType: 'application/json',
+			cookie: 'blaize_session=session-1',
+			body: '["seg-a","seg-b"]',
+		});
+		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['seg-a', 'seg-b']);
+	});
+
+	test('posts once BlueConic arrives after the script', async () => {
+		await openPage([sdkScript(), fakeBlueConicScript({ 'data-segments': 'late', 'data-delay': '300' })]);
+		const [post] = await server.waitForPosts(1);
+		expect(post?.body).toBe('["late"]');
+	});
+
+	test('posts an empty report when the visitor is in no segment', async () => {
+		await openPage([fakeBlueConicScript(), sdkScript()]);
+		const [post] = await server.waitForPosts(1);
+		expect(post?.body).toBe('[]');
+	});
+
+	test('gives up quietly when BlueConic never loads, and ignores it arriving after the timeout', async () => {
+		const { consoleMessages, pageErrors } = await openPage([
+			sdkScript({ 'data-timeout': '200' }),
+			fakeBlueConicScript({ 'data-segments': 'too-late', 'data-delay': '500' }),
+		]);
+		await sleep(900);
+		expect(server.posts).toEqual([]);
+		expect(consoleMessages).toEqual([]);
+		expect(pageErrors).toEqual([]);
+	});
+
+	test('drops what the collector would refuse: non-strings, duplicates, ids over 200 characters', async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]);
+		await server.waitForPosts(1);
+		await page.evaluate(() => {
+			window.fakeBlueConic.setRawSegments([{ id: 'b' }, { id: 'a' }, { id: 'b' }, { id: 7 }, null, { id: 'x'.repeat(201) }]);
+			window.fakeBlueConic.fire('onEventReady');
+		});
+		const posts = await server.waitForPosts(2);
+		expect(posts[1]?.body).toBe('["a","b"]');
+	});
+});
+
+describe('posting on change', () => {
+	test('posts again after a BlueConic event shows a new set, and not when the set is unchanged', async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]);
+		await server.waitForPosts(1);
+		await page.evaluate(() => window.fakeBlueConic.fire('PAGEVIEW'));
+		await page.evaluate(() => window.fakeBlueConic.setSegments(['a']));
+		await page.evaluate(() => window.fakeBlueConic.fire('onBeforeInteractions'));
+		await sleep(300);
+		expect(server.posts).toHaveLength(1);
+		await page.evaluate(() => {
+			window.fakeBlueConic.setSegments(['b', 'a']);
+			window.fakeBlueConic.fire('onEventReady');
+		});
+		const posts = await server.waitForPosts(2);
+		expect(posts[1]?.body).toBe('["a","b"]');
+	});
+
+	test('posts again after history.pushState once BlueConic had time to recompute', async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-navigation-delay': '100' })]);
+		await server.waitForPosts(1);
+		await page.evaluate(() => {
+			window.fakeBlueConic.setSegments(['spa']);
+			history.pushState({}, '', '/spa-article');
+		});
+		const posts = await server.waitForPosts(2);
+		expect(posts[1]?.body).toBe('["spa"]');
+	});
+
+	test("re-reads after BlueConic's handlePageView round trip, passing its result through", async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-navigation-delay': '150' })]);
+		await server.waitForPosts(1);
+		const result = await page.evaluate(() => {
+			window.fakeBlueConic.setSegmentsAfterPageView(['after-round-trip']);
+			return (window.blueConicClient as { handlePageView(): unknown }).handlePageView();
+		});
+		expect(result).toBe('page view registered');
+		const posts = await server.waitForPosts(2);
+		expect(posts[1]?.body).toBe('["after-round-trip"]');
+	});
+
+	test('re-reads after back navigation (popstate)', async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-navigation-delay': '100' })]);
+		await server.waitForPosts(1);
+		// The SDK's pushState wrapper posts nothing for an unchanged set; only the change below can cause a post.
+		await page.evaluate(() => history.pushState({}, '', '/second'));
+		await sleep(250);
+		await page.evaluate(() => {
+			window.fakeBlueConic.setSegments(['back']);
+			history.back();
+		});
+		const posts = await server.waitForPosts(2);
+		expect(posts[1]?.body).toBe('["back"]');
+	});
+
+	test('does not post an unchanged set again after a reload of the same tab, but does in a new tab', async () => {
+		const { page, context } = await openPage([fakeBlueConicScript({ 'data-segments': 'a,b' }), sdkScript()]);
+		await server.waitForPosts(1);
+		await page.reload();
+		await page.waitForFunction(() => window.BlueConicBridge !== undefined);
+		await expect.poll(() => page.evaluate(() => window.blueConicClient !== undefined)).toBe(true);
+		await sleep(400);
+		expect(server.posts).toHaveLength(1);
+		expect(await page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a', 'b']);
+
+		const newTab = await context.newPage();
+		await newTab.goto(page.url());
+		await server.waitForPosts(2);
+	});
+});
+
+describe('consent', () => {
+	test("holds every post until setConsent(true), then stops again after setConsent(false)", async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-consent': 'required' })]);
+		await sleep(400);
+		expect(server.posts).toEqual([]);
+
+		await page.evaluate(() => window.BlueConicBridge?.setConsent(true));
+		const [post] = await server.waitForPosts(1);
+		expect(post?.body).toBe('["a"]');
+
+		await page.evaluate(() => {
+			window.BlueConicBridge?.setConsent(false);
+			window.fakeBlueConic.setSegments(['b']);
+			window.fakeBlueConic.fire('onEventReady');
+		});
+		await sleep(300);
+		expect(server.posts).toHaveLength(1);
+	});
+});
+
+describe('embedding', () => {
+	test('starts once when the script is included twice', async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript(), sdkScript()]);
+		await server.waitForPosts(1);
+		await sleep(300);
+		expect(server.posts).toHaveLength(1);
+		expect(await page.evaluate(() => window.fakeBlueConic.subscriptions)).toEqual([
+			'onEventReady',
+			'onBeforeInteractions',
+			'PAGEVIEW',
+		]);
+	});
+
+	test('works under a strict nonce-based Content-Security-Policy, with nothing blocked', async () => {
+		const nonce = 'c2NyaXB0LXRhZw';
+		const path = `/script-tag-csp-${++pageNumber}`;
+		server.page(
+			path,
+			pageHtml([
+				`<script nonce="${nonce}">addEventListener('securitypolicyviolation', (e) => console.error('csp: ' + e.violatedDirective));</script>`,
+				fakeBlueConicScript({ nonce, 'data-segments': 'csp' }),
+				sdkScript({ nonce }),
+			]),
+			{
+				...sessionCookieHeader,
+				'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'`,
+			},
+		);
+		const { page, consoleMessages, pageErrors } = await openWatchedPage(browser);
+		await page.goto(server.url(path));
+		const [post] = await server.waitForPosts(1);
+		expect(post?.body).toBe('["csp"]');
+		expect(consoleMessages).toEqual([]);
+		expect(pageErrors).toEqual([]);
+	});
+});
