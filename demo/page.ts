@@ -3,8 +3,6 @@ import { featuredSegments } from './config.js';
 export interface PageState {
 	/** The signed-in visitor's email, or undefined when signed out. */
 	email: string | undefined;
-	/** A short, non-secret tag of the session, so the page script notices a new session in the same tab. */
-	sessionTag: string | undefined;
 }
 
 /** Segments the simulated BlueConic can put the visitor in: the featured ones and two others. */
@@ -18,7 +16,7 @@ const simulatedSegments: ReadonlyArray<{ id: string; name: string }> = [
  * The demo's one page. No inline script or style: the Content-Security-Policy allows only this origin's files,
  * which shows the SDK runs under a strict policy.
  */
-export function renderPage({ email, sessionTag }: PageState): string {
+export function renderPage({ email }: PageState): string {
 	const signedIn = email !== undefined;
 	const account = signedIn
 		? `<p class="account-state" id="account-state" data-signed-in="true">Signed in as <strong>${escapeHtml(email)}</strong>.
@@ -50,7 +48,7 @@ export function renderPage({ email, sessionTag }: PageState): string {
 	<script async src="/plugins/public/blueconic/sdk.js" data-endpoint="/plugins/public/blueconic/segments" data-debug></script>
 	<script src="/demo/demo.js" defer></script>
 </head>
-<body data-signed-in="${signedIn}" data-session-tag="${escapeHtml(sessionTag ?? '')}">
+<body data-signed-in="${signedIn}">
 <header>
 	<div class="brand">The Daily Example</div>
 	<div class="subtitle">a publisher site running <strong>blueconic-bridge</strong></div>

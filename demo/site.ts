@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import getRawBody from 'raw-body';
@@ -36,7 +35,7 @@ export function createSite({ sessions, decisionClient, publicFiles }: SiteParts)
 		ctx.set('Content-Security-Policy', contentSecurityPolicy);
 		ctx.set('Cache-Control', 'no-store');
 		ctx.type = 'text/html; charset=utf-8';
-		ctx.body = renderPage({ email: session?.email, sessionTag: session && tagOf(session.sessionId) });
+		ctx.body = renderPage({ email: session?.email });
 	});
 
 	router.post('/login', async (ctx) => {
@@ -118,8 +117,4 @@ async function currentSession(
 function requireSameOrigin(ctx: Context): void {
 	const origin = ctx.get('origin');
 	if (origin !== '' && origin !== ctx.origin) ctx.throw(403, 'forms are accepted from this site only');
-}
-
-function tagOf(sessionId: string): string {
-	return createHash('sha256').update(sessionId).digest('base64url').slice(0, 10);
 }

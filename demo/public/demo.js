@@ -48,7 +48,6 @@
 			byId('blueconic-status').classList.add('ok');
 			byId('segment-choices').disabled = false;
 			log('BlueConic loaded: fired onBlueConicLoaded.', 'blueconic');
-			reportForNewSession();
 		} else if (event.detail === 'PAGEVIEW') {
 			log('BlueConic recomputed your segments and fired PAGEVIEW, onEventReady.', 'blueconic');
 		}
@@ -76,22 +75,21 @@
 		if (tag) tag.addEventListener('load', function () { if (window.BlueConicBridge) run(window.BlueConicBridge); });
 	}
 
-	// The SDK remembers, per tab, the set the collector acknowledged, so it does not post it again on every page.
-	// A new session in the same tab needs that set again: once BlueConic and the SDK are both ready, the page asks
-	// for one forced post.
-	var sessionTag = document.body.dataset.sessionTag;
-	var tagKey = 'demo:session-tag';
-	var newSession = signedIn && sessionStorage.getItem(tagKey) !== sessionTag;
-	function reportForNewSession() {
-		if (!newSession || !window.blueConicClient || !window.BlueConicBridge) return;
-		newSession = false;
-		sessionStorage.setItem(tagKey, sessionTag);
-		if (window.BlueConicBridge.lastDelivered() !== undefined) {
-			log('New session in this tab: the page calls BlueConicBridge.flush(true) to report again.', 'sdk');
-			window.BlueConicBridge.flush(true);
-		}
-	}
-	withBridge(reportForNewSession);
+	// The SDK remembers, per tab, the set the collector acknowledged (sessionStorage, "blueconic-bridge:<endpoint>"),
+	// so that it does not post the same set on every page. Signing in or out changes the session, which the SDK
+	// cannot see (the cookie is HttpOnly): forget that set, and the next page reports to the new session.
+	Array.prototype.forEach.call(document.querySelectorAll('form[action="/login"], form[action="/logout"]'), function (form) {
+		form.addEventListener('submit', function () {
+			try {
+				for (var index = sessionStorage.length - 1; index >= 0; index--) {
+					var key = sessionStorage.key(index);
+					if (key && key.indexOf('blueconic-bridge:') === 0) sessionStorage.removeItem(key);
+				}
+			} catch (error) {
+				// No storage: the SDK remembers nothing either.
+			}
+		});
+	});
 
 	function showHeld(state) {
 		var held = byId('collector-segments');
@@ -136,7 +134,10 @@
 		var refreshId = ++refreshCount;
 		var latest = function () { return refreshId === refreshCount; };
 		fetch('/demo/state', { credentials: 'same-origin' })
-			.then(function (response) { return response.json(); })
+			.then(function (response) {
+				if (!response.ok) throw new Error('HTTP ' + response.status);
+				return response.json();
+			})
 			.then(function (state) { if (latest()) showHeld(state); })
 			.catch(function (error) { log('Could not read the collector state: ' + error.message, 'refused'); });
 
