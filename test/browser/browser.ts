@@ -22,7 +22,7 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
 	});
 }
 
-/** A page plus everything it wrote to the console, threw, or had blocked by its Content-Security-Policy. */
+/** A page plus everything its scripts wrote to the console, and every uncaught error. */
 export interface WatchedPage {
 	page: Page;
 	context: BrowserContext;
@@ -35,7 +35,11 @@ export async function openWatchedPage(browser: Browser): Promise<WatchedPage> {
 	const context = await browser.newContext();
 	const page = await context.newPage();
 	const watched: WatchedPage = { page, context, consoleMessages: [], pageErrors: [] };
-	page.on('console', (message) => watched.consoleMessages.push(`${message.type()}: ${message.text()}`));
+	page.on('console', (message) => {
+		// Chromium's own network log (a 4xx answer, a missing favicon) is not the page's output.
+		if (message.text().startsWith('Failed to load resource')) return;
+		watched.consoleMessages.push(`${message.type()}: ${message.text()}`);
+	});
 	page.on('pageerror', (error) => watched.pageErrors.push(error.message));
 	return watched;
 }

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { fakeBlueConicScript, launchChromium, openWatchedPage, pageHtml, sessionCookieHeader, sleep } from './browser.js';
+import { TestServer } from './server.js';
+
+const snippetBody = readFileSync(new URL('../../dist/sdk/snippet.min.js', import.meta.url), 'utf8');
+const nonce = 'c25pcHBldA';
+
+let browser: Browser;
+let server: TestServer;
+let pageNumber = 0;
+
+beforeAll(async () => {
+	[browser, server] = await Promise.all([launchChromium(), TestServer.start()]);
+});
+afterAll(async () => {
+	await Promise.all([browser?.close(), server?.close()]);
+});
+beforeEach(() => server.reset());
+
+/** The snippet pasted inline, as a site would, under a strict nonce-based CSP; plus any inline test script. */
+async function openPage(options: { blueConicFirst: boolean; fakeAttributes?: Record<string, string>; inline?: string }) {
+	const path = `/snippet-${++pageNumber}`;
+	const fake = fakeBlueConicScript({ nonce, ...options.fakeAttributes });
+	const snippet = `<script nonce="${nonce}" data-endpoint="/collector/segments">${snippetBody}</script>`;
+	const scripts = [
+		`<script nonce="${nonce}">addEventListener('securitypolicyviolation', (e) => console.error('csp: ' + e.violatedDirective));${options.inline ?? ''}</script>`,
+		...(options.blueConicFirst ? [fake, snippet] : [snippet, fake]),
+	];
+	server.page(path, pageHtml(scripts), {
+		...sessionCookieHeader,
+		'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'`,
+	});
+	const watched = await openWatchedPage(browser);
+	await watched.page.goto(server.url(path));
+	return watched;
+}
+
+test('posts when BlueConic loaded first, as text/plain with the session cookie, under a nonce CSP', async () => {
+	const { consoleMessages, pageErrors } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'b,a' } });
+	const [post] = await server.waitForPosts(1);
+	expect(post).toMatchObject({ path: '/collector/segments', body: '["a","b"]', cookie: 'blaize_session=session-1' });
+	expect(post?.contentType).toMatch(/^text\/plain/);
+	expect(consoleMessages).toEqual([]);
+	expect(pageErrors).toEqual([]);
+});
+
+test('posts when BlueConic arrives after the snippet', async () => {
+	await openPage({ blueConicFirst: false, fakeAttributes: { 'data-segments': 'late', 'data-delay': '300' } });
+	const [post] = await server.waitForPosts(1);
+	expect(post?.body).toBe('["late"]');
+});
+
+test('posts a changed set after a BlueConic event, but not an unchanged one, nor again after a reload', async () => {
+	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
+	await server.waitForPosts(1);
+	await page.evaluate(() => window.fakeBlueConic.fire('PAGEVIEW'));
+	await page.reload();
+	await sleep(400);
+	expect(server.posts).toHaveLength(1);
+	await page.evaluate(() => {
+		window.fakeBlueConic.setSegments(['c']);
+		window.fakeBlueConic.fire('onEventReady');
+	});
+	const posts = await server.waitForPosts(2);
+	expect(posts[1]?.body).toBe('["c"]');
+});
+
+test('retries after a 503', async () => {
+	server.answerNext({ status: 503, headers: { 'Retry-After': '0' } });
+	await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
+	const posts = await server.waitForPosts(2);
+	expect(posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
+});
+
+test('posts with keepalive, so that a report sent as the page is left still arrives', async () => {
+	server.page('/elsewhere', pageHtml([]));
+	const { page } = await openPage({
+		blueConicFirst: true,
+		fakeAttributes: { 'data-segments': 'a' },
+		inline: [
+			// Chromium may still deliver a plain fetch started this late, so the flag itself is checked too.
+			`const originalFetch = fetch; window.keepaliveFlags = [];`,
+			`window.fetch = (url, init) => { keepaliveFlags.push(init.keepalive); return originalFetch(url, init); };`,
+			`addEventListener('pagehide', () => { fakeBlueConic.setSegments(['leaving']); fakeBlueConic.fire('onEventReady'); });`,
+		].join(''),
+	});
+	await server.waitForPosts(1);
+	expect(await page.evaluate(() => (window as unknown as { keepaliveFlags: unknown[] }).keepaliveFlags)).toEqual([true]);
+	await page.goto(server.url('/elsewhere'));
+	const posts = await server.waitForPosts(2);
+	expect(posts[1]?.body).toBe('["leaving"]');
+});
