@@ -1,0 +1,32 @@
+import { describe, expect, test } from 'vitest';
+import { optionDefaults, resolveOptions } from '../../sdk/options.js';
+
+describe('resolveOptions', () => {
+	test('fills in every default', () => {
+		expect(resolveOptions({})).toEqual({ ...optionDefaults, onError: undefined });
+		expect(resolveOptions({ endpoint: undefined }).endpoint).toBe('/plugins/public/blueconic/segments');
+	});
+
+	test("converts a script tag's data-* strings", () => {
+		const dataset = { endpoint: 'https://c.example/segments', maxAttempts: '3', navigationDelay: '0', debug: '' };
+		expect(resolveOptions(dataset)).toMatchObject({
+			endpoint: 'https://c.example/segments',
+			maxAttempts: 3,
+			navigationDelay: 0,
+			debug: true,
+		});
+		expect(resolveOptions({ debug: 'false' } as never).debug).toBe(false);
+		expect(resolveOptions({ debug: true }).debug).toBe(true);
+	});
+
+	test('falls back to the default for a number that is not finite and >= 0', () => {
+		for (const timeout of ['soon', '-1', 'Infinity', Number.NaN, -5]) {
+			expect(resolveOptions({ timeout } as never).timeout).toBe(optionDefaults.timeout);
+		}
+	});
+
+	test('keeps onError', () => {
+		const onError = (): void => undefined;
+		expect(resolveOptions({ onError }).onError).toBe(onError);
+	});
+});
