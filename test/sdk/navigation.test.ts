@@ -33,7 +33,7 @@ test("lets the original's error through, untouched", () => {
 });
 
 test('leaves a client without handlePageView alone', () => {
-	const client: { handlePageView?: unknown } = {};
+	const client: { handlePageView?: () => unknown } = {};
 	watchNavigations(client, vi.fn());
 	expect(client).toEqual({});
 });
