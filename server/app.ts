@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { parseConfig } from './config/load.js';
@@ -9,13 +10,13 @@ import { RateLimit } from './http/rate-limit.js';
 import { Sites } from './http/sites.js';
 import { createLogger, type Logger } from './logger.js';
 import { type CollectorMetrics, createMetrics } from './metrics.js';
-import { decisionRoutes } from './routes/decisions.js';
+import { backendRoutes } from './routes/backend.js';
+import { browserEndpoints } from './routes/browser.js';
 import { createProfileSync, type ProfileSync, type ProfileSyncOptions } from './profile-sync/index.js';
 import { opsRoutes } from './routes/ops.js';
 import type { CollectorParts } from './routes/parts.js';
 import { profileSyncRoutes } from './routes/profile-sync.js';
 import { defaultSdkScriptPath, sdkRoutes } from './routes/sdk.js';
-import { segmentRoutes } from './routes/segments.js';
 import { createSessionValidator } from './sessions/create-validator.js';
 import { MemorySessions } from './sessions/memory.js';
 import type { SessionValidator } from './sessions/session-validator.js';
@@ -85,15 +86,22 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		});
 
 	let draining = false;
+	const browser = browserEndpoints(parts);
 	const router = new Router();
-	segmentRoutes(router, parts);
-	decisionRoutes(router, parts);
+	backendRoutes(router, parts);
 	profileSyncRoutes(router, parts, profileSync);
 	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
 	opsRoutes(router, parts, () => draining);
 
 	const app = new Koa();
 	app.silent = true; // errors are answered and logged by `observe`
+	// Mounted in another Koa app, requests arrive here; see `callback` below for the direct path.
+	app.use((ctx, next) => {
+		const serving = browser.serve(ctx.req, ctx.res);
+		if (serving === undefined) return next();
+		ctx.respond = false;
+		return serving;
+	});
 	app.use(observe(metrics, logger));
 	app.use(router.routes());
 	app.use(
@@ -103,6 +111,14 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			notImplemented: () => new HttpError(501, 'not_implemented', 'the collector does not implement that method'),
 		}),
 	);
+
+	// Served on its own (`listen`, `http.createServer(collector.callback())`), browser endpoints skip Koa entirely.
+	const koaCallback = app.callback.bind(app);
+	app.callback = () => {
+		const handleWithKoa = koaCallback();
+		// The http2 compatibility API has the request and response members the browser endpoints use.
+		return (req, res) => browser.serve(req as IncomingMessage, res as ServerResponse) ?? handleWithKoa(req, res);
+	};
 
 	return Object.assign(app, {
 		metrics,

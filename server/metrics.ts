@@ -7,26 +7,34 @@ export interface CollectorMetrics {
 	requestSeconds: Histogram<'route'>;
 	sessionValidations: Counter<'outcome'>;
 	segmentReports: Counter<'outcome'>;
+	/** Counts one answered request and its duration since `startedAt` (from `process.hrtime.bigint()`). */
+	observeRequest(route: string, method: string, status: number, startedAt: bigint): void;
 }
 
 export function createMetrics(sessionsHeld: () => Promise<number>): CollectorMetrics {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, prefix: 'blueconic_bridge_' });
+	const requests = new Counter({
+		name: 'blueconic_bridge_http_requests_total',
+		help: 'HTTP requests answered, by route, method and status.',
+		labelNames: ['route', 'method', 'status'] as const,
+		registers: [registry],
+	});
+	const requestSeconds = new Histogram({
+		name: 'blueconic_bridge_http_request_duration_seconds',
+		help: 'Time to answer an HTTP request, by route.',
+		labelNames: ['route'] as const,
+		buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+		registers: [registry],
+	});
 	const metrics: CollectorMetrics = {
 		registry,
-		requests: new Counter({
-			name: 'blueconic_bridge_http_requests_total',
-			help: 'HTTP requests answered, by route, method and status.',
-			labelNames: ['route', 'method', 'status'],
-			registers: [registry],
-		}),
-		requestSeconds: new Histogram({
-			name: 'blueconic_bridge_http_request_duration_seconds',
-			help: 'Time to answer an HTTP request, by route.',
-			labelNames: ['route'],
-			buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
-			registers: [registry],
-		}),
+		requests,
+		requestSeconds,
+		observeRequest(route, method, status, startedAt) {
+			requests.inc({ route, method, status });
+			requestSeconds.observe({ route }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+		},
 		sessionValidations: new Counter({
 			name: 'blueconic_bridge_session_upstream_checks_total',
 			help: 'Calls to the upstream session validator (cache misses), by outcome.',

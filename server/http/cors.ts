@@ -1,36 +1,30 @@
-import type { Context } from 'koa';
 import { HttpError } from '../errors/http-error.js';
 import type { Site } from './sites.js';
+
+const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Browser endpoints take cross-origin requests only from the site's configured origins, with credentials,
  * echoing the exact origin (never `*`, which browsers refuse with credentials anyway). Same-origin requests and
- * requests without an `Origin` (servers, curl) need no CORS headers.
+ * requests without an `Origin` (servers, curl) need no CORS headers. Throws 403 for any other origin.
  */
-export function allowOrigin(ctx: Context, site: Site): void {
-	ctx.vary('Origin');
-	const origin = ctx.get('origin');
-	if (origin === '' || isSameOrigin(origin, ctx.host)) return;
+export function corsHeadersFor(site: Site, origin: string | undefined, hostHeader: string | undefined): Readonly<Record<string, string>> {
+	if (origin === undefined || origin === '' || isSameOrigin(origin, hostHeader ?? '')) return noHeaders;
 	if (!site.origins.includes(origin)) {
 		throw new HttpError(403, 'origin_not_allowed', `pages on ${truncate(origin)} may not call this endpoint`);
 	}
-	ctx.set('Access-Control-Allow-Origin', origin);
-	ctx.set('Access-Control-Allow-Credentials', 'true');
+	return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true' };
 }
 
-/** Answers a CORS preflight for a browser endpoint. */
-export function answerPreflight(ctx: Context, site: Site, methods: string): void {
-	allowOrigin(ctx, site);
-	ctx.set('Access-Control-Allow-Methods', methods);
-	ctx.set('Access-Control-Allow-Headers', 'Content-Type');
-	ctx.set('Access-Control-Max-Age', '600');
-	ctx.status = 204;
+/** The extra headers of a CORS preflight answer for a browser endpoint taking `methods`. */
+export function preflightHeaders(methods: string): Readonly<Record<string, string>> {
+	return { 'Access-Control-Allow-Methods': methods, 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Max-Age': '600' };
 }
 
-function isSameOrigin(origin: string, requestHost: string): boolean {
+function isSameOrigin(origin: string, hostHeader: string): boolean {
 	// The scheme is not compared: behind a TLS-terminating proxy the collector sees http for an https page.
 	const schemeEnd = origin.indexOf('://');
-	return schemeEnd !== -1 && origin.slice(schemeEnd + 3).toLowerCase() === requestHost.toLowerCase();
+	return schemeEnd !== -1 && origin.slice(schemeEnd + 3).toLowerCase() === hostHeader.toLowerCase();
 }
 
 function truncate(text: string): string {

@@ -1,4 +1,4 @@
-import type { Context } from 'koa';
+import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { HttpError } from '../errors/http-error.js';
 
@@ -10,27 +10,29 @@ export interface JsonBodyOptions {
 }
 
 /** Reads a bounded UTF-8 JSON body. 415 for another media type or charset, 413 when too large, 400 when not JSON. */
-export async function readJsonBody(ctx: Context, { maxBytes, mediaTypes }: JsonBodyOptions): Promise<unknown> {
-	const mediaType = ctx.request.type;
+export async function readJsonBody(req: IncomingMessage, { maxBytes, mediaTypes }: JsonBodyOptions): Promise<unknown> {
+	const contentType = req.headers['content-type'] ?? '';
+	const parametersAt = contentType.indexOf(';');
+	const mediaType = (parametersAt === -1 ? contentType : contentType.slice(0, parametersAt)).trim().toLowerCase();
 	if (!mediaTypes.includes(mediaType)) {
 		throw new HttpError(
 			415,
 			'unsupported_media_type',
-			`the body must be sent as ${mediaTypes.join(' or ')}${mediaType ? `, not ${mediaType}` : ''}`,
+			`the body must be sent as ${mediaTypes.join(' or ')}${mediaType ? `, not ${mediaType.slice(0, 100)}` : ''}`,
 		);
 	}
-	const charset = ctx.request.charset.toLowerCase();
-	if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
-		throw new HttpError(415, 'unsupported_charset', `the body must be UTF-8, not ${charset}`);
+	const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1]?.toLowerCase();
+	if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+		throw new HttpError(415, 'unsupported_charset', `the body must be UTF-8, not ${charset.slice(0, 40)}`);
 	}
-	let text: string;
+	let body: Buffer;
 	try {
-		text = await getRawBody(ctx.req, { length: ctx.get('content-length') || undefined, limit: maxBytes, encoding: 'utf8' });
+		body = await getRawBody(req, { length: req.headers['content-length'], limit: maxBytes });
 	} catch (error) {
 		throw bodyReadError(error, maxBytes);
 	}
 	try {
-		return JSON.parse(text) as unknown;
+		return JSON.parse(body.toString('utf8')) as unknown;
 	} catch {
 		throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
 	}

@@ -1,4 +1,3 @@
-import type { Context } from 'koa';
 import { HttpError } from '../errors/http-error.js';
 import type { SessionValidator } from '../sessions/session-validator.js';
 import { sessionKeyOf } from '../store/session-key.js';
@@ -14,11 +13,11 @@ const maxCookieValueLength = 4096;
 
 /** The request's session, from its session cookie; 401 when missing or invalid, 503 when it cannot be checked. */
 export async function requireSession(
-	ctx: Context,
+	cookieHeader: string | undefined,
 	cookieName: string,
 	validator: SessionValidator,
 ): Promise<RequestSession> {
-	const cookieValue = ctx.cookies.get(cookieName);
+	const cookieValue = readCookie(cookieHeader, cookieName);
 	if (cookieValue === undefined || cookieValue === '') {
 		throw new HttpError(401, 'session_missing', `the request has no ${cookieName} cookie; the visitor must have a session`);
 	}
@@ -42,4 +41,20 @@ export async function requireSession(
 				'Retry-After': '5',
 			});
 	}
+}
+
+/**
+ * One cookie's raw value from a `Cookie` header (not URI-decoded: session ids are opaque tokens, forwarded as
+ * they came). Written out rather than parsing every cookie into an object: it runs on every browser request.
+ */
+export function readCookie(cookieHeader: string | undefined, name: string): string | undefined {
+	if (cookieHeader === undefined) return undefined;
+	for (const pair of cookieHeader.split(';')) {
+		const equals = pair.indexOf('=');
+		if (equals !== -1 && pair.slice(0, equals).trim() === name) {
+			const value = pair.slice(equals + 1).trim();
+			return value.length > 1 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+		}
+	}
+	return undefined;
 }

@@ -1,4 +1,3 @@
-import type { Context } from 'koa';
 import type { CollectorConfig, SiteConfig } from '../config/schema.js';
 import { HttpError } from '../errors/http-error.js';
 
@@ -16,11 +15,20 @@ export class Sites {
 			sites === '*' ? 'every host' : new Map(sites.filter((site) => site.active).map((site) => [site.host, site]));
 	}
 
-	requireActive(ctx: Context): Site {
-		const host = ctx.hostname.toLowerCase();
+	/** The active site for a `Host` header; 404 `site_not_active` otherwise. */
+	requireActive(hostHeader: string | undefined): Site {
+		const host = hostnameOf(hostHeader ?? '');
 		if (this.#activeByHost === 'every host') return { host, origins: [] };
 		const site = this.#activeByHost.get(host);
-		if (site === undefined) throw new HttpError(404, 'site_not_active', `the BlueConic bridge is not active for ${host}`);
+		if (site === undefined) {
+			throw new HttpError(404, 'site_not_active', `the BlueConic bridge is not active for ${host.slice(0, 100) || 'this host'}`);
+		}
 		return site;
 	}
+}
+
+/** `www.example.com:8080` → `www.example.com`; `[::1]:8080` → `[::1]`. */
+function hostnameOf(hostHeader: string): string {
+	const portAt = hostHeader.startsWith('[') ? hostHeader.indexOf(']:') + 1 : hostHeader.indexOf(':');
+	return (portAt > 0 ? hostHeader.slice(0, portAt) : hostHeader).toLowerCase();
 }

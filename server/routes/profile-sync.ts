@@ -18,7 +18,7 @@ export function profileSyncRoutes(router: Router, { apiKeys, config }: Collector
 		if (profileSync === undefined) {
 			throw new HttpError(404, 'profile_sync_not_configured', 'profile sync needs a "blueconic" section in the configuration');
 		}
-		const body = await readJsonBody(ctx, { maxBytes, mediaTypes: ['application/json'] });
+		const body = await readJsonBody(ctx.req, { maxBytes, mediaTypes: ['application/json'] });
 		const answer = await profileSync.handleWebhook(body);
 		if (answer.headers) ctx.set(answer.headers);
 		ctx.status = answer.status;

@@ -1,0 +1,61 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import { decide } from '../decisions/decide.js';
+import { HttpError } from '../errors/http-error.js';
+import { readJsonBody } from '../http/json-body.js';
+import { paths } from '../http/paths.js';
+import { sessionKeyOf } from '../store/session-key.js';
+import { formatPath } from '../utils/format-path.js';
+import { requireFeatured } from './featured.js';
+import type { CollectorParts } from './parts.js';
+
+/** For publishers' backends, behind an API key: decisions for any session, its segments, the featured list. */
+export function backendRoutes(router: Router, { config, store, apiKeys }: CollectorParts): void {
+	const featured = config.featuredSegments;
+	const decideBody = decideBodySchema(config.segments.maxIdLength);
+
+	router.post(paths.decide, async (ctx) => {
+		apiKeys.require(ctx);
+		const body = await readJsonBody(ctx.req, { maxBytes: 64 * 1024, mediaTypes: ['application/json'] });
+		const request = parseBody(decideBody, body);
+		for (const [index, node] of request.nodes.entries()) {
+			if (node.type === 'featured') requireFeatured(featured, node.segment, `nodes[${index}].segment`);
+		}
+		const read = await store.read(sessionKeyOf(request.session));
+		ctx.body = { results: request.nodes.map(({ segment }) => ({ segment, result: decide(read, segment) })) };
+	});
+
+	router.get(paths.sessionSegments, async (ctx) => {
+		apiKeys.require(ctx);
+		const read = await store.read(sessionKeyOf(ctx.params.sessionId ?? ''));
+		if (read.status !== 'hit') {
+			const why = read.status === 'expired' ? 'its last report has expired' : 'it has not reported segments';
+			throw new HttpError(404, 'session_not_found', `no segments are held for this session: ${why}`);
+		}
+		ctx.body = { segments: read.segmentIds, updatedAt: read.updatedAt.toISOString() };
+	});
+
+	router.get(paths.featuredSegments, (ctx) => {
+		apiKeys.require(ctx);
+		ctx.body = featured;
+	});
+}
+
+/** The two decision nodes of the reproduced product: "featured" (from the configured list) and "manual" (any id). */
+function decideBodySchema(maxIdLength: number) {
+	const segmentId = z.string().min(1, 'must not be empty').max(maxIdLength, `must be at most ${maxIdLength} characters`);
+	return z.strictObject({
+		session: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters'),
+		nodes: z
+			.array(z.strictObject({ type: z.enum(['featured', 'manual'], 'must be "featured" or "manual"'), segment: segmentId }))
+			.min(1, 'must hold at least one node')
+			.max(100, 'must hold at most 100 nodes'),
+	});
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+	const result = schema.safeParse(body);
+	if (result.success) return result.data;
+	const issue = result.error.issues[0];
+	throw new HttpError(400, 'invalid_request', `${formatPath(issue?.path ?? []) || 'body'}: ${issue?.message ?? 'is invalid'}`);
+}

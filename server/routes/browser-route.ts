@@ -1,0 +1,11 @@
+import type { IncomingMessage } from 'node:http';
+import type { Answer } from '../http/answer.js';
+
+/** A browser request, its site and origin already checked by `browserEndpoints`. */
+export interface BrowserRequest {
+	req: IncomingMessage;
+	query: URLSearchParams;
+}
+
+/** A browser endpoint: request → session → validated input → store → answer. */
+export type BrowserRoute = (request: BrowserRequest) => Promise<Answer>;

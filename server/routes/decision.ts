@@ -1,0 +1,50 @@
+import type { CollectorConfig } from '../config/schema.js';
+import { decide } from '../decisions/decide.js';
+import { HttpError } from '../errors/http-error.js';
+import { requireSession } from '../http/session.js';
+import type { BrowserRoute } from './browser-route.js';
+import { requireFeatured } from './featured.js';
+import type { CollectorParts } from './parts.js';
+
+const maxWaitMs = 3_000;
+const noStore = Object.freeze({ 'Cache-Control': 'no-store' });
+
+/**
+ * `GET /plugins/public/blueconic/decision?segment=ID` (or `featured=ID`, optional `wait=MS`): is the visitor of
+ * this session in the segment? With `wait`, a session that has not reported yet gets until its first report.
+ */
+export function getDecision({ config, sessions, store }: CollectorParts): BrowserRoute {
+	return async ({ req, query }) => {
+		const segmentId = readSegmentQuery(query, config.featuredSegments);
+		const waitMs = readWait(query);
+		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions);
+		const read = waitMs > 0 ? await store.waitForReport(session.sessionKey, waitMs) : await store.read(session.sessionKey);
+		return { status: 200, headers: noStore, json: { segment: segmentId, result: decide(read, segmentId) } };
+	};
+}
+
+function readSegmentQuery(query: URLSearchParams, featured: CollectorConfig['featuredSegments']): string {
+	const segment = singleValue(query, 'segment');
+	const featuredId = singleValue(query, 'featured');
+	if ((segment === undefined) === (featuredId === undefined)) {
+		throw new HttpError(400, 'segment_required', 'give exactly one of the query parameters "segment" or "featured"');
+	}
+	return featuredId === undefined ? (segment as string) : requireFeatured(featured, featuredId, 'featured');
+}
+
+function readWait(query: URLSearchParams): number {
+	const text = singleValue(query, 'wait');
+	if (text === undefined) return 0;
+	const waitMs = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+	if (!(waitMs <= maxWaitMs)) {
+		throw new HttpError(400, 'invalid_wait', `wait must be a whole number of milliseconds from 0 to ${maxWaitMs}`);
+	}
+	return waitMs;
+}
+
+function singleValue(query: URLSearchParams, name: string): string | undefined {
+	const values = query.getAll(name);
+	if (values.length > 1) throw new HttpError(400, 'repeated_parameter', `the query parameter "${name}" is given more than once`);
+	if (values[0] === '') throw new HttpError(400, 'empty_parameter', `the query parameter "${name}" is empty`);
+	return values[0];
+}
