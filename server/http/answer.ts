@@ -30,15 +30,17 @@ export function errorAnswer(error: unknown, requestId: string, path: string, log
 const jsonContentType = 'application/json; charset=utf-8';
 
 /**
- * Writes an answer with `baseHeaders` (the answer's own headers win) in one `writeHead`, which is cheaper on hot
- * paths than header-by-header `setHeader`.
+ * Writes an answer in one `writeHead`, with `baseHeaders` (name, value, name, value, ...) before the answer's
+ * own. A flat list and one call cost less than header-by-header `setHeader` on the hot paths.
  */
-export function writeAnswer(res: ServerResponse, { status, headers, json }: Answer, baseHeaders: Readonly<Record<string, string>>): void {
+export function writeAnswer(res: ServerResponse, { status, headers, json }: Answer, baseHeaders: string[]): void {
+	if (headers) for (const name in headers) baseHeaders.push(name, headers[name] as string);
 	if (json === undefined) {
-		res.writeHead(status, { ...baseHeaders, ...headers }).end();
+		res.writeHead(status, baseHeaders).end();
 	} else {
 		const body = JSON.stringify(json);
-		res.writeHead(status, { ...baseHeaders, ...headers, 'Content-Type': jsonContentType }).end(body);
+		baseHeaders.push('Content-Type', jsonContentType);
+		res.writeHead(status, baseHeaders).end(body);
 	}
 }
 

@@ -51,7 +51,9 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 		} catch (error) {
 			outcome = errorAnswer(error, requestId, path, logger);
 		}
-		writeAnswer(res, outcome, { 'X-Request-Id': requestId, Vary: 'Origin', ...cors });
+		const headers = ['X-Request-Id', requestId, 'Vary', 'Origin'];
+		for (const name in cors) headers.push(name, cors[name] as string);
+		writeAnswer(res, outcome, headers);
 		metrics.observeRequest(path, req.method ?? '', outcome.status, startedAt);
 	}
 
