@@ -9,5 +9,6 @@ export default defineConfig({
 		pool: 'forks',
 		// Two cores: more workers than that only makes Chromium and the servers fight for them.
 		maxWorkers: 2,
+		reporters: ['default', './test/summary-line-reporter.ts'],
 	},
 });
