@@ -1,10 +1,10 @@
 /**
- * Whether a failed post is worth trying again: 0 (no answer: a network error, or a CORS refusal, which looks the
- * same to a page), 5xx, 408 and 429 (the collector or a proxy is overloaded or timed out). Other 4xx never change.
+ * Matches the statuses of a failed post worth trying again: 0 (no answer: a network error, or a CORS refusal, which
+ * looks the same to a page), 5xx, 408 and 429 (the collector or a proxy is overloaded or timed out). Other 4xx
+ * never change. Statuses run from 100 to 599, so only those start so. (A pattern, not a function: it minifies
+ * smaller, and the budget is tight.)
  */
-export function isRetryableStatus(status: number): boolean {
-	return !status || status > 499 || status === 408 || status === 429;
-}
+export const retryableStatus = /^(0|5|408|429)/;
 
 /**
  * Milliseconds to wait before retry number `retry` (1 for the first retry). What the answer's `Retry-After` asks
@@ -17,8 +17,6 @@ export function retryDelay(retry: number, retryAfter: string | null | undefined,
 	// Number('') and Number(null) are 0, hence the NaN: no header is not "retry at once".
 	const seconds = Number(retryAfter || NaN);
 	const asked = seconds >= 0 ? seconds * 1000 : Date.parse(retryAfter as string) - Date.now();
-	if (asked >= 0) return asked;
-	if (asked < 0) return 0;
-	const ceiling = Math.min(maxMs, baseMs * 2 ** (retry - 1));
-	return ceiling / 2 + (Math.random() * ceiling) / 2;
+	// Half the step, plus a random part of the other half.
+	return isNaN(asked) ? (Math.min(maxMs, baseMs * 2 ** (retry - 1)) * (1 + Math.random())) / 2 : Math.max(asked, 0);
 }

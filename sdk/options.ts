@@ -19,6 +19,17 @@ export interface SegmentSyncOptions {
 	maxRetryDelay?: number;
 	/** Wait after a single-page-app navigation before re-reading: BlueConic needs a round trip. Default 1 000. */
 	navigationDelay?: number;
+	/**
+	 * Post an unchanged set again once its last delivery is this old, checked whenever the segments are re-read
+	 * (no timer): the collector forgets a report `segments.ttlSeconds` (default 1 800 s) after it arrived.
+	 * Default 600 000 (10 minutes). 0 posts on every re-read.
+	 */
+	refreshInterval?: number;
+	/**
+	 * The session cookie. When the page can read it (not HttpOnly), a new value posts an unchanged set again: the
+	 * collector files reports under the session. `''` turns this off. Default `'blaize_session'`.
+	 */
+	sessionCookie?: string;
 	/** Called with every failure (a report given up, BlueConic throwing); never for "BlueConic absent". */
 	onError?: (error: Error) => void;
 }
@@ -35,6 +46,8 @@ export const optionDefaults: Omit<ResolvedOptions, 'onError'> = {
 	retryDelay: 1_000,
 	maxRetryDelay: 30_000,
 	navigationDelay: 1_000,
+	refreshInterval: 600_000,
+	sessionCookie: 'blaize_session',
 };
 
 /**
@@ -46,14 +59,18 @@ export const optionDefaults: Omit<ResolvedOptions, 'onError'> = {
  */
 export function resolveOptions(options: SegmentSyncOptions | DOMStringMap): ResolvedOptions {
 	const resolved: Record<string, unknown> = { onError: options.onError };
-	for (const [name, defaultValue] of Object.entries(optionDefaults)) {
-		let value: unknown = options[name as keyof typeof options] ?? defaultValue;
-		if (typeof defaultValue === 'boolean') value = value !== false && value !== 'false';
-		if (typeof defaultValue === 'number') {
-			const number = Number(value);
-			value = number >= 0 && number < Infinity ? number : defaultValue;
-		}
-		resolved[name] = value;
+	for (const name in optionDefaults) {
+		const defaultValue = optionDefaults[name as keyof typeof optionDefaults];
+		// A string from a data-* attribute compares as a number: '3' >= 0, 'soon' >= 0 is false ('' counts as 0).
+		const value = (options[name as keyof typeof options] ?? defaultValue) as number;
+		resolved[name] =
+			defaultValue === false
+				? (value as unknown) !== false && (value as unknown) !== 'false'
+				: typeof defaultValue === 'number'
+					? value >= 0 && value < Infinity
+						? +value
+						: defaultValue
+					: value;
 	}
 	return resolved as ResolvedOptions;
 }

@@ -1,52 +1,70 @@
 /**
  * The inline snippet: a no-frills SDK to paste into a page inside `<script data-endpoint="...">` (give that tag
  * the page's CSP nonce). It waits for BlueConic in either load order, and whenever BlueConic's events show a set
- * this tab has not delivered yet (remembered in sessionStorage, shared with the full SDK), posts it with the
- * session cookie, retrying a few times. Every post is `text/plain` with `keepalive`: keepalive lets a report
- * outlive the page, and a text/plain post needs no CORS preflight, which a keepalive request leaving the page may
- * not get to finish.
+ * the collector may not hold (not delivered from this tab, for this session, in the last ten minutes: the record
+ * in sessionStorage that the full SDK reads and writes too, see storage.ts), posts it with the session cookie,
+ * retrying a few times. Every post is `text/plain` with `keepalive`: keepalive lets a report outlive the page, and
+ * a text/plain post needs no CORS preflight, which a keepalive request leaving the page may not get to finish.
  */
 import { type BlueConicClient, loadedEventName, segmentEventNames } from './blueconic.js';
+import { sessionFingerprint } from './fingerprint.js';
 import { segmentReport } from './segments.js';
-import { deliveredReportKey, readSessionValue, writeSessionValue } from './storage.js';
 
 const endpoint = document.currentScript?.dataset.endpoint || '/plugins/public/blueconic/segments';
-const storageKey = deliveredReportKey(endpoint);
-/** The report being posted, or last delivered: BlueConic fires several events per page view. */
-let postedReport: string | null = readSessionValue(storageKey);
+/** The SDK's default `refreshInterval`: well within the collector's default 30-minute `segments.ttlSeconds`. */
+const refreshInterval = 6e5;
+/** storage.ts's `deliveredReportKey`, written out. */
+const storageKey = 'blueconic-bridge:' + endpoint;
+/**
+ * The record of the report being posted, or last delivered or given up: BlueConic fires several events per page
+ * view. A report given up is posted again once the set or the session changes, or the refresh interval passed.
+ */
+let postedRecord: string | undefined;
 let client: BlueConicClient | undefined;
 
-/** Given up on `report`: a later BlueConic event may post it again. */
-const forget = (): void => {
-	postedReport = readSessionValue(storageKey);
-};
+// sessionStorage may be missing or throw: then nothing is remembered (see storage.ts).
+try {
+	postedRecord = sessionStorage[storageKey];
+} catch {
+	// Nothing remembered.
+}
 
-const post = (report: string, retries: number): void => {
-	const retry = (retryAfter?: string | null): void => {
-		// Retry-After in seconds, or a backoff of 1, 2 and 4 s (an HTTP date counts as no header); not once a newer
-		// set is being posted, which must not be overtaken by this older one.
-		if (retries > 2) forget();
-		else if (report === postedReport) setTimeout(post, Number(retryAfter) * 1e3 || 1e3 << retries, report, retries + 1);
+/** Posts `report`; `record` is remembered once it is delivered (stamped when first sent: a little early). */
+const post = (record: string, report: string, retries: number): void => {
+	/** Retry-After in seconds, or a backoff of 1, 2 and 4 s; not once a newer report is being posted. */
+	const retry = (retryAfter?: unknown): void => {
+		// An HTTP date, like no header, is NaN: the backoff.
+		if (record === postedRecord && retries < 3) {
+			setTimeout(post, (retryAfter as number) * 1e3 || 1e3 << retries, record, report, retries + 1);
+		}
 	};
-	postedReport = report;
+	postedRecord = record;
 	fetch(endpoint, {
 		method: 'POST',
 		credentials: 'include',
 		keepalive: true,
-		headers: { 'Content-Type': 'text/plain' },
+		// A string body is sent as `text/plain;charset=UTF-8`, like a beacon: no CORS preflight.
 		body: report,
 	}).then((response) => {
-		const status = response.status;
-		if (response.ok) writeSessionValue(storageKey, report);
-		else if (status > 499 || status === 408 || status === 429) retry(response.headers.get('Retry-After'));
-		else forget();
+		if (response.ok) {
+			try {
+				sessionStorage[storageKey] = record;
+			} catch {
+				// Not remembered: the next page posts it again.
+			}
+			// Retried: 5xx, 408 and 429, and no answer at all (below). An answer's status is never 0.
+		} else if (/^(5|408|429)/.test(response.status as never)) retry(response.headers.get('Retry-After'));
 	}, retry);
 };
 
 const sync = (): void => {
 	try {
-		const report = segmentReport(client?.getSegments?.());
-		if (report !== postedReport) post(report, 0);
+		const report = segmentReport(client);
+		// The end of a record for this set and session (see storage.ts).
+		const delivered = `|${sessionFingerprint('blaize_session')}|${report}`;
+		if (!(postedRecord?.endsWith(delivered) && Date.now() - parseInt(postedRecord) < refreshInterval)) {
+			post(Date.now() + delivered, report, 0);
+		}
 	} catch {
 		// BlueConic misbehaving must not reach the page.
 	}
@@ -54,7 +72,8 @@ const sync = (): void => {
 
 const start = (): void => {
 	const candidate = window.blueConicClient;
-	if (client || typeof candidate?.event?.subscribe !== 'function') return;
+	// Ready as BlueConic defines it: the event API exists (a `subscribe` that is not a function throws below).
+	if (client || !candidate?.event?.subscribe) return;
 	client = candidate;
 	for (const eventName of segmentEventNames) {
 		try {

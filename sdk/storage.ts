@@ -1,25 +1,19 @@
 /**
- * sessionStorage (one tab, survives reloads), guarded: it can be missing or throw (sandboxed iframes, blocked
- * cookies, a full quota). A failed read is "nothing remembered", a failed write "not remembered"; either costs
- * at most one extra post on the next page.
+ * What a tab remembers of its last delivery to a collector: one sessionStorage entry (one tab, survives reloads)
+ * under `deliveredReportKey(endpoint)`, which the SDK and the snippet both read and write. Its value, the record:
+ *
+ *     <deliveredAt, Unix ms>|<session fingerprint>|<report>        e.g. 1718000000000|-1298165512|["a","b"]
+ *
+ * The collector keeps a report only `segments.ttlSeconds` after it arrived, and files it under the session
+ * cookie, so "this tab delivered this set" is not enough to skip a post. The collector holds a set when the record
+ * ends with `|<fingerprint>|<report>` for the current fingerprint (see fingerprint.ts; it has no `|`) and its age,
+ * `Date.now() - parseInt(record)`, is under the refresh interval. Anything else under the key (an older version's
+ * bare report, another script's text) is not held: its age is NaN. The report starts at the record's first `[`:
+ * neither part before it has one. Both write this out in place rather than call helpers, which would not minify
+ * away: the gzip budgets are tight (test/sdk/size.test.ts).
+ *
+ * sessionStorage can be missing or throw (sandboxed frames, blocked cookies, a full quota), so every access is in
+ * a try/catch: a failed read is "nothing remembered", a failed write "not remembered", either costing at most one
+ * extra post.
  */
-export function readSessionValue(key: string): string | null {
-	try {
-		return sessionStorage.getItem(key);
-	} catch {
-		return null;
-	}
-}
-
-export function writeSessionValue(key: string, value: string): void {
-	try {
-		sessionStorage.setItem(key, value);
-	} catch {
-		// Not remembered: see above.
-	}
-}
-
-/** Where the last delivered report for `endpoint` is remembered; the snippet and the SDK share it. */
-export function deliveredReportKey(endpoint: string): string {
-	return `blueconic-bridge:${endpoint}`;
-}
+export const deliveredReportKey = (endpoint: string): string => 'blueconic-bridge:' + endpoint;

@@ -99,3 +99,16 @@ test('BlueConic throwing reaches onError, never the page', async () => {
 	expect(await page.evaluate(() => (window as unknown as EsmPage).reportedErrors)).toEqual(['getSegments broke']);
 	expect(pageErrors).toEqual([]);
 });
+
+test('the module build takes refreshInterval and flush({ force: true })', async () => {
+	const { page } = await openPage('refreshInterval: 300');
+	await server.waitForPosts(1);
+	await expect.poll(() => page.evaluate(() => (window as unknown as EsmPage).segmentSync.lastDelivered())).toEqual(['a']);
+	await page.evaluate(() => (window as unknown as EsmPage).segmentSync.flush({ force: true }));
+	expect(server.posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
+	await page.evaluate(() => (window as unknown as EsmPage).segmentSync.flush());
+	expect(server.posts).toHaveLength(2);
+	await sleep(350);
+	await page.evaluate(() => (window as unknown as EsmPage).segmentSync.flush());
+	expect(server.posts).toHaveLength(3);
+});

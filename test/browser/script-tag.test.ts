@@ -150,6 +150,82 @@ describe('posting on change', () => {
 	});
 });
 
+describe('keeping the collector\'s report alive', () => {
+	test('posts an unchanged set again on the first BlueConic event after data-refresh-interval, not before', async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-refresh-interval': '300' })]);
+		await server.waitForPosts(1);
+		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
+		await sleep(100);
+		expect(server.posts).toHaveLength(1);
+		await sleep(300);
+		// No timer of its own: only a read (here a BlueConic event) posts.
+		expect(server.posts).toHaveLength(1);
+		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
+		const posts = await server.waitForPosts(2);
+		expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=session-1' });
+	});
+
+	test('posts an unchanged set again once the readable session cookie changed (a sign-in without a reload)', async () => {
+		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]);
+		await server.waitForPosts(1);
+		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
+		await sleep(200);
+		expect(server.posts).toHaveLength(1);
+		await page.evaluate(() => {
+			document.cookie = 'blaize_session=signed-in; path=/';
+			window.fakeBlueConic.fire('onEventReady');
+		});
+		const posts = await server.waitForPosts(2);
+		expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=signed-in' });
+		// The stored record keeps a fingerprint of the cookie, never the cookie itself.
+		const record = await page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/plugins/public/blueconic/segments'));
+		expect(record).toMatch(/^\d+\|-?\d+\|\["a"\]$/);
+		expect(record).not.toContain('signed-in');
+	});
+
+	test('after a reload with a new session cookie, posts the unchanged set again', async () => {
+		// A page that sets no cookie itself: the test does, as a sign-in elsewhere in the site would.
+		const path = `/script-tag-${++pageNumber}`;
+		server.page(path, pageHtml([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]));
+		const { page, context } = await openWatchedPage(browser);
+		await context.addCookies([{ name: 'blaize_session', value: 'session-1', url: server.url('/') }]);
+		await page.goto(server.url(path));
+		await server.waitForPosts(1);
+		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+		await page.reload();
+		await page.waitForFunction(() => window.BlueConicBridge !== undefined);
+		await sleep(300);
+		expect(server.posts).toHaveLength(1);
+		await context.addCookies([{ name: 'blaize_session', value: 'session-2', url: server.url('/') }]);
+		await page.reload();
+		const posts = await server.waitForPosts(2);
+		expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=session-2' });
+	});
+
+	test('flush({ force: true }) posts an unchanged set, for a session change the page cannot see (HttpOnly)', async () => {
+		const path = `/script-tag-${++pageNumber}`;
+		server.page(path, pageHtml([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]), {
+			'Set-Cookie': 'blaize_session=hidden; Path=/; HttpOnly; SameSite=Lax',
+		});
+		const { page } = await openWatchedPage(browser);
+		await page.goto(server.url(path));
+		await server.waitForPosts(1);
+		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
+		await sleep(200);
+		expect(server.posts).toHaveLength(1);
+		const flushed = await page.evaluate(async () => {
+			await window.BlueConicBridge?.flush({ force: true });
+			return window.BlueConicBridge?.lastDelivered();
+		});
+		expect(flushed).toEqual(['a']);
+		expect(server.posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
+		expect(server.posts[1]?.cookie).toBe('blaize_session=hidden');
+	});
+});
+
 describe('consent', () => {
 	test("holds every post until setConsent(true), then stops again after setConsent(false)", async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-consent': 'required' })]);

@@ -92,3 +92,49 @@ test('posts with keepalive, so that a report sent as the page is left still arri
 	const posts = await server.waitForPosts(2);
 	expect(posts[1]?.body).toBe('["leaving"]');
 });
+
+test('posts an unchanged set again on a BlueConic event once its delivery is ten minutes old', async () => {
+	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
+	await server.waitForPosts(1);
+	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
+	await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
+	await sleep(200);
+	expect(server.posts).toHaveLength(1);
+	// Ten minutes later, as far as the page's clock can tell.
+	await page.evaluate(() => {
+		const now = Date.now.bind(Date);
+		Date.now = () => now() + 600_001;
+		window.fakeBlueConic.fire('onEventReady');
+	});
+	const posts = await server.waitForPosts(2);
+	expect(posts[1]?.body).toBe('["a"]');
+});
+
+test('posts an unchanged set again once the readable session cookie changed', async () => {
+	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
+	await server.waitForPosts(1);
+	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
+	await page.evaluate(() => {
+		document.cookie = 'blaize_session=signed-in; path=/';
+		window.fakeBlueConic.fire('PAGEVIEW');
+	});
+	const posts = await server.waitForPosts(2);
+	expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=signed-in' });
+});
+
+test('writes the record the script tag reads: no second post for the same set on its next page in the tab', async () => {
+	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
+	await server.waitForPosts(1);
+	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
+	server.page(
+		'/snippet-then-script-tag',
+		pageHtml([
+			fakeBlueConicScript({ 'data-segments': 'a' }),
+			`<script src="/sdk/blueconic-bridge.min.js" data-endpoint="/collector/segments"></script>`,
+		]),
+	);
+	await page.goto(server.url('/snippet-then-script-tag'));
+	await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+	await sleep(300);
+	expect(server.posts).toHaveLength(1);
+});

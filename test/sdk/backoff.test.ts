@@ -1,15 +1,16 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { isRetryableStatus, retryDelay } from '../../sdk/backoff.js';
+import { retryDelay, retryableStatus } from '../../sdk/backoff.js';
 
 afterEach(() => {
 	vi.restoreAllMocks();
 	vi.useRealTimers();
 });
 
-describe('isRetryableStatus', () => {
-	test('retries no answer, 5xx, 408 and 429, and no other status', () => {
-		for (const status of [0, 500, 502, 503, 504, 408, 429]) expect(isRetryableStatus(status)).toBe(true);
-		for (const status of [400, 401, 403, 404, 413, 422]) expect(isRetryableStatus(status)).toBe(false);
+describe('retryableStatus', () => {
+	test('matches no answer, 5xx, 408 and 429, and no other status', () => {
+		const retryable = (status: number): boolean => retryableStatus.test(String(status));
+		for (const status of [0, 500, 502, 503, 504, 599, 408, 429]) expect(retryable(status)).toBe(true);
+		for (const status of [200, 204, 301, 400, 401, 403, 404, 405, 413, 422, 450]) expect(retryable(status)).toBe(false);
 	});
 });
 

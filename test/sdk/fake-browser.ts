@@ -9,18 +9,20 @@ export interface FakeRequest {
 }
 
 /**
- * The browser globals the SDK touches, faked in Node: window events, `document.hidden` and its events, history,
- * sessionStorage, `fetch` (each request waits for the test to answer it) and `navigator.sendBeacon`.
+ * The browser globals the SDK touches, faked in Node: window events, `document.hidden`, `document.cookie` and the
+ * document's events, history, sessionStorage (a plain object: the SDK uses item access by property), `fetch` (each
+ * request waits for the test to answer it) and `navigator.sendBeacon`.
  * `vi.unstubAllGlobals()` removes it all.
  */
 export function installFakeBrowser() {
 	const windowEvents = new EventTarget();
 	const documentEvents = new EventTarget();
-	const storage = new Map<string, string>();
+	const storage: Record<string, string> = {};
 	const requests: FakeRequest[] = [];
 	const beacons: Array<{ url: string; body: string }> = [];
 	const fakeDocument = {
 		hidden: false,
+		cookie: '',
 		currentScript: null,
 		addEventListener: documentEvents.addEventListener.bind(documentEvents),
 		removeEventListener: documentEvents.removeEventListener.bind(documentEvents),
@@ -30,10 +32,7 @@ export function installFakeBrowser() {
 	vi.stubGlobal('removeEventListener', windowEvents.removeEventListener.bind(windowEvents));
 	vi.stubGlobal('document', fakeDocument);
 	vi.stubGlobal('history', { pushState: (_state: unknown, _title: string, url: string) => `pushed ${url}` });
-	vi.stubGlobal('sessionStorage', {
-		getItem: (key: string) => storage.get(key) ?? null,
-		setItem: (key: string, value: string) => storage.set(key, value),
-	});
+	vi.stubGlobal('sessionStorage', storage);
 	vi.stubGlobal('navigator', { sendBeacon: (url: string, body: string) => beacons.push({ url, body }) > 0 });
 	vi.stubGlobal('fetch', (url: string, init: RequestInit) =>
 		new Promise<Response>((resolve, reject) => {
@@ -51,6 +50,10 @@ export function installFakeBrowser() {
 		storage,
 		/** Fires a window event, e.g. `onBlueConicLoaded`, `pagehide` or `popstate`. */
 		fireWindowEvent: (name: string) => windowEvents.dispatchEvent(new Event(name)),
+		/** Sets what `document.cookie` reads, e.g. `'other=1; blaize_session=abc'`. */
+		setCookies(cookies: string): void {
+			fakeDocument.cookie = cookies;
+		},
 		hide(): void {
 			fakeDocument.hidden = true;
 			documentEvents.dispatchEvent(new Event('visibilitychange'));
