@@ -75,21 +75,30 @@
 		if (tag) tag.addEventListener('load', function () { if (window.BlueConicBridge) run(window.BlueConicBridge); });
 	}
 
-	// The SDK remembers, per tab, the set the collector acknowledged (sessionStorage, "blueconic-bridge:<endpoint>"),
-	// so that it does not post the same set on every page. Signing in or out changes the session, which the SDK
-	// cannot see (the cookie is HttpOnly): forget that set, and the next page reports to the new session.
+	// The SDK remembers, per tab, the set the collector acknowledged, and does not post it again while that is recent
+	// and the session cookie it can read is the same. This demo's session cookie is HttpOnly (see demo/site.ts), so
+	// the SDK cannot see a sign-in or sign-out: the form posts, a new page loads, and the same set looks delivered.
+	// So the form leaves a note for the next page, which asks the SDK to post the set again for the new session with
+	// its public API, flush({ force: true }) (before BlueConic is ready, the SDK posts as soon as it is). A site whose
+	// session cookie pages can read needs none of this: the SDK notices the new value itself.
+	var sessionChangedKey = 'demo:session-changed';
 	Array.prototype.forEach.call(document.querySelectorAll('form[action="/login"], form[action="/logout"]'), function (form) {
 		form.addEventListener('submit', function () {
 			try {
-				for (var index = sessionStorage.length - 1; index >= 0; index--) {
-					var key = sessionStorage.key(index);
-					if (key && key.indexOf('blueconic-bridge:') === 0) sessionStorage.removeItem(key);
-				}
+				sessionStorage.setItem(sessionChangedKey, '1');
 			} catch (error) {
-				// No storage: the SDK remembers nothing either.
+				// No storage: the SDK remembers nothing either, and posts anyway.
 			}
 		});
 	});
+	try {
+		if (sessionStorage.getItem(sessionChangedKey)) {
+			sessionStorage.removeItem(sessionChangedKey);
+			withBridge(function (bridge) { bridge.flush({ force: true }); });
+		}
+	} catch (error) {
+		// No storage: nothing was remembered.
+	}
 
 	function showHeld(state) {
 		var held = byId('collector-segments');
