@@ -9,6 +9,8 @@ import typescript from '@rollup/plugin-typescript';
 
 const outDir = 'dist/sdk';
 const tsconfig = 'tsconfig.sdk.json';
+// A type error fails the build instead of scrolling past as a warning.
+const noEmitOnError = true;
 
 // Declarations of a removed module must not linger beside the new build.
 rmSync(outDir, { recursive: true, force: true });
@@ -26,7 +28,7 @@ function minifiedScript(input, file) {
 		input,
 		// Not strict: the files are run as classic scripts, and the SDK's code does not rely on strict mode.
 		output: { file: `${outDir}/${file}`, format: 'iife', strict: false },
-		plugins: [typescript({ tsconfig, declaration: false, outDir }), minify],
+		plugins: [typescript({ tsconfig, noEmitOnError, declaration: false, outDir }), minify],
 	};
 }
 
@@ -37,6 +39,7 @@ export default [
 		plugins: [
 			typescript({
 				tsconfig,
+				noEmitOnError,
 				outDir,
 				declarationDir: outDir,
 			}),
