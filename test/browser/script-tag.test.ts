@@ -152,13 +152,20 @@ describe('posting on change', () => {
 
 describe('keeping the collector\'s report alive', () => {
 	test('posts an unchanged set again on the first BlueConic event after data-refresh-interval, not before', async () => {
-		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-refresh-interval': '300' })]);
+		// Long enough that a slow machine still fires the first event well inside the interval.
+		const refreshIntervalMs = 1_500;
+		const { page } = await openPage([
+			fakeBlueConicScript({ 'data-segments': 'a' }),
+			sdkScript({ 'data-refresh-interval': String(refreshIntervalMs) }),
+		]);
 		await server.waitForPosts(1);
+		const deliveredAt = Date.now();
 		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(100);
+		expect(Date.now() - deliveredAt).toBeLessThan(refreshIntervalMs); // else this run proves nothing
 		expect(server.posts).toHaveLength(1);
-		await sleep(300);
+		await sleep(deliveredAt + refreshIntervalMs + 100 - Date.now());
 		// No timer of its own: only a read (here a BlueConic event) posts.
 		expect(server.posts).toHaveLength(1);
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
