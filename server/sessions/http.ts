@@ -31,7 +31,7 @@ export class HttpSessions implements SessionValidator {
 
 	constructor(options: HttpSessionsOptions) {
 		this.#options = options;
-		this.#cache = new LRUCache({ max: options.cacheMaxEntries });
+		this.#cache = new LRUCache({ max: options.cacheMaxEntries, ttlResolution: 0 });
 	}
 
 	async validate(cookieValue: string): Promise<SessionCheck> {

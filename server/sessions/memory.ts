@@ -10,7 +10,7 @@ export class MemorySessions implements SessionValidator {
 	readonly #identities: LRUCache<string, SessionIdentity>;
 
 	constructor({ ttlSeconds, maxSessions = 100_000 }: { ttlSeconds: number; maxSessions?: number }) {
-		this.#identities = new LRUCache({ max: maxSessions, ttl: ttlSeconds * 1000 });
+		this.#identities = new LRUCache({ max: maxSessions, ttl: ttlSeconds * 1000, ttlResolution: 0 });
 	}
 
 	create(identity: SessionIdentity = {}): string {

@@ -29,7 +29,7 @@ export class MemorySegmentStore implements SegmentStore {
 		if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new TypeError('maxSessions must be a positive integer');
 		if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new TypeError('ttlSeconds must be a positive integer');
 		this.#ttlMs = ttlSeconds * 1000;
-		this.#cache = new LRUCache({ max: maxSessions, ttl: this.#ttlMs, updateAgeOnGet: false });
+		this.#cache = new LRUCache({ max: maxSessions, ttl: this.#ttlMs, ttlResolution: 0 });
 		this.#waiters = new ReportWaiters(maxWaiters);
 		this.#ids = new InternedIds(maxInternedIds);
 	}
