@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDecisionClient, type DecisionClient } from '../client/index.js';
 import { type Collector, createCollector, createLogger } from '../server/index.js';
+import { startListening } from '../server/listen.js';
 import { demoCollectorConfig } from './config.js';
 import { readPublicFiles } from './public-files.js';
 import { createSite, isSitePath } from './site.js';
@@ -53,15 +54,8 @@ export async function startDemo({ port = 3000, host = '127.0.0.1', logLevel = 'w
 		else void handleCollector(req, res);
 	});
 
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port, host, () => {
-			server.off('error', reject);
-			resolve();
-		});
-	});
+	const loopbackUrl = await startListening(server, port, host);
 	const address = server.address() as AddressInfo;
-	const loopbackUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 	decisionClient = createDecisionClient({ baseUrl: loopbackUrl, apiKey });
 	const shownHost = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 

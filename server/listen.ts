@@ -16,19 +16,11 @@ export async function listen(collector: Collector, { port, host }: { port: numbe
 	// Bounds on slow clients, so a trickle of bytes cannot hold a connection (and its memory) for minutes.
 	server.headersTimeout = 10_000;
 	server.requestTimeout = 15_000;
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port, host, () => {
-			server.off('error', reject);
-			resolve();
-		});
-	});
-	const address = server.address() as AddressInfo;
-	const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+	const url = await startListening(server, port, host);
 	let stopping: Promise<void> | undefined;
 	return {
 		server,
-		url: `http://${shownHost}:${address.port}`,
+		url,
 		stop() {
 			stopping ??= (async () => {
 				collector.startDraining();
@@ -42,4 +34,17 @@ export async function listen(collector: Collector, { port, host }: { port: numbe
 			return stopping;
 		},
 	};
+}
+
+/** Binds `server` to `host:port` (port 0 picks a free one); resolves with `http://host:port` as bound. */
+export async function startListening(server: Server, port: number, host: string): Promise<string> {
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const address = server.address() as AddressInfo;
+	return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }

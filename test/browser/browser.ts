@@ -1,8 +1,26 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { TestServer } from './server.js';
 
 const builtScript = fileURLToPath(new URL('../../dist/sdk/blueconic-bridge.min.js', import.meta.url));
+
+/**
+ * Registers the usual hooks of a browser test file: one Chromium and one test server for the file, the server's
+ * records cleared before each test. The returned object is filled in once `beforeAll` has run.
+ */
+export function useBrowserAndServer(): { readonly browser: Browser; readonly server: TestServer } {
+	const env = {} as { browser: Browser; server: TestServer };
+	beforeAll(async () => {
+		[env.browser, env.server] = await Promise.all([launchChromium(), TestServer.start()]);
+	});
+	afterAll(async () => {
+		await Promise.all([env.browser?.close(), env.server?.close()]);
+	});
+	beforeEach(() => env.server.reset());
+	return env;
+}
 
 /** One headless Chromium per test file. `extraArgs`: e.g. `--host-resolver-rules` for the cross-origin test. */
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {

@@ -1,8 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { SegmentSync } from '../../sdk/index.js';
-import { fakeBlueConicScript, launchChromium, openWatchedPage, pageHtml, sessionCookieHeader, sleep } from './browser.js';
-import { TestServer } from './server.js';
+import { fakeBlueConicScript, openWatchedPage, pageHtml, sessionCookieHeader, sleep, useBrowserAndServer } from './browser.js';
 
 /** What the test page's module leaves on `window`. */
 interface EsmPage {
@@ -10,17 +8,8 @@ interface EsmPage {
 	reportedErrors: string[];
 }
 
-let browser: Browser;
-let server: TestServer;
+const env = useBrowserAndServer();
 let pageNumber = 0;
-
-beforeAll(async () => {
-	[browser, server] = await Promise.all([launchChromium(), TestServer.start()]);
-});
-afterAll(async () => {
-	await Promise.all([browser?.close(), server?.close()]);
-});
-beforeEach(() => server.reset());
 
 /** A page importing the ESM build as a module, as a bundled app would, with these options. */
 async function openPage(options: string) {
@@ -30,16 +19,16 @@ async function openPage(options: string) {
 		window.reportedErrors = [];
 		window.segmentSync = startSegmentSync({ endpoint: '/api/segments', retryDelay: 20, onError: (error) => reportedErrors.push(error.message), ${options} });
 	</script>`;
-	server.page(path, pageHtml([fakeBlueConicScript({ 'data-segments': 'a' }), module]), sessionCookieHeader);
-	const watched = await openWatchedPage(browser);
-	await watched.page.goto(server.url(path));
+	env.server.page(path, pageHtml([fakeBlueConicScript({ 'data-segments': 'a' }), module]), sessionCookieHeader);
+	const watched = await openWatchedPage(env.browser);
+	await watched.page.goto(env.server.url(path));
 	await watched.page.waitForFunction(() => 'segmentSync' in window);
 	return watched;
 }
 
 test('the module build posts, and flush() resolves once a changed set is delivered', async () => {
 	const { page } = await openPage('');
-	const [post] = await server.waitForPosts(1);
+	const [post] = await env.server.waitForPosts(1);
 	expect(post).toMatchObject({ path: '/api/segments', body: '["a"]', contentType: 'application/json' });
 	const deliveredAfterFlush = await page.evaluate(async () => {
 		const esm = window as unknown as Window & EsmPage;
@@ -48,17 +37,17 @@ test('the module build posts, and flush() resolves once a changed set is deliver
 		return esm.segmentSync.lastDelivered();
 	});
 	expect(deliveredAfterFlush).toEqual(['b']);
-	expect(server.posts).toHaveLength(2);
+	expect(env.server.posts).toHaveLength(2);
 });
 
 test('a refused report goes to onError, and flush() still resolves', async () => {
-	server.answerNext({ status: 400 });
+	env.server.answerNext({ status: 400 });
 	const { page, consoleMessages } = await openPage('');
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	await expect
 		.poll(() => page.evaluate(() => (window as unknown as EsmPage).reportedErrors))
 		.toEqual(['blueconic-bridge: post failed: 400']);
-	server.answerNext({ status: 422 });
+	env.server.answerNext({ status: 422 });
 	const flushed = await page.evaluate(async () => {
 		window.fakeBlueConic.setSegments(['b']);
 		await (window as unknown as EsmPage).segmentSync.flush();
@@ -69,27 +58,27 @@ test('a refused report goes to onError, and flush() still resolves', async () =>
 });
 
 test('with debug on, failures also go to the console', async () => {
-	server.answerNext({ status: 400 });
+	env.server.answerNext({ status: 400 });
 	const { consoleMessages } = await openPage('debug: true');
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	await expect.poll(() => consoleMessages.join('\n')).toContain('post failed: 400');
 });
 
 test('stop() ends posting', async () => {
 	const { page } = await openPage('');
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	await page.evaluate(() => {
 		(window as unknown as EsmPage).segmentSync.stop();
 		window.fakeBlueConic.setSegments(['b']);
 		window.fakeBlueConic.fire('onEventReady');
 	});
 	await sleep(300);
-	expect(server.posts).toHaveLength(1);
+	expect(env.server.posts).toHaveLength(1);
 });
 
 test('BlueConic throwing reaches onError, never the page', async () => {
 	const { page, pageErrors } = await openPage('');
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	await page.evaluate(() => {
 		(window.blueConicClient as { getSegments(): unknown }).getSegments = () => {
 			throw new Error('getSegments broke');
@@ -103,15 +92,15 @@ test('BlueConic throwing reaches onError, never the page', async () => {
 test('the module build takes refreshInterval and flush({ force: true })', async () => {
 	// Long enough that a slow machine still makes the unforced flush well inside the interval.
 	const { page } = await openPage('refreshInterval: 1500');
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	await expect.poll(() => page.evaluate(() => (window as unknown as EsmPage).segmentSync.lastDelivered())).toEqual(['a']);
 	await page.evaluate(() => (window as unknown as EsmPage).segmentSync.flush({ force: true }));
 	const forcedAt = Date.now();
-	expect(server.posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
+	expect(env.server.posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
 	await page.evaluate(() => (window as unknown as EsmPage).segmentSync.flush());
 	expect(Date.now() - forcedAt).toBeLessThan(1_500); // else this run proves nothing
-	expect(server.posts).toHaveLength(2);
+	expect(env.server.posts).toHaveLength(2);
 	await sleep(forcedAt + 1_600 - Date.now());
 	await page.evaluate(() => (window as unknown as EsmPage).segmentSync.flush());
-	expect(server.posts).toHaveLength(3);
+	expect(env.server.posts).toHaveLength(3);
 });

@@ -1,41 +1,30 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
 	fakeBlueConicScript,
-	launchChromium,
 	openWatchedPage,
 	pageHtml,
 	sdkScript,
 	sessionCookieHeader,
 	sleep,
+	useBrowserAndServer,
 } from './browser.js';
-import { TestServer } from './server.js';
 
-let browser: Browser;
-let server: TestServer;
+const env = useBrowserAndServer();
 let pageNumber = 0;
-
-beforeAll(async () => {
-	[browser, server] = await Promise.all([launchChromium(), TestServer.start()]);
-});
-afterAll(async () => {
-	await Promise.all([browser?.close(), server?.close()]);
-});
-beforeEach(() => server.reset());
 
 /** Serves a page made of these scripts at a new path and opens it in a new tab of a fresh context. */
 async function openPage(scripts: string[]) {
 	const path = `/script-tag-${++pageNumber}`;
-	server.page(path, pageHtml(scripts), sessionCookieHeader);
-	const watched = await openWatchedPage(browser);
-	await watched.page.goto(server.url(path));
+	env.server.page(path, pageHtml(scripts), sessionCookieHeader);
+	const watched = await openWatchedPage(env.browser);
+	await watched.page.goto(env.server.url(path));
 	return watched;
 }
 
 describe('ready detection', () => {
 	test('posts the segment ids, sorted, with the session cookie, when BlueConic loaded first', async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'seg-b,seg-a' }), sdkScript()]);
-		const [post] = await server.waitForPosts(1);
+		const [post] = await env.server.waitForPosts(1);
 		expect(post).toMatchObject({
 			path: '/plugins/public/blueconic/segments',
 			contentType: 'application/json',
@@ -47,13 +36,13 @@ describe('ready detection', () => {
 
 	test('posts once BlueConic arrives after the script', async () => {
 		await openPage([sdkScript(), fakeBlueConicScript({ 'data-segments': 'late', 'data-delay': '300' })]);
-		const [post] = await server.waitForPosts(1);
+		const [post] = await env.server.waitForPosts(1);
 		expect(post?.body).toBe('["late"]');
 	});
 
 	test('posts an empty report when the visitor is in no segment', async () => {
 		await openPage([fakeBlueConicScript(), sdkScript()]);
-		const [post] = await server.waitForPosts(1);
+		const [post] = await env.server.waitForPosts(1);
 		expect(post?.body).toBe('[]');
 	});
 
@@ -63,19 +52,19 @@ describe('ready detection', () => {
 			fakeBlueConicScript({ 'data-segments': 'too-late', 'data-delay': '500' }),
 		]);
 		await sleep(900);
-		expect(server.posts).toEqual([]);
+		expect(env.server.posts).toEqual([]);
 		expect(consoleMessages).toEqual([]);
 		expect(pageErrors).toEqual([]);
 	});
 
 	test('drops what the collector would refuse: non-strings, duplicates, ids over 200 characters', async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]);
-		await server.waitForPosts(1);
+		await env.server.waitForPosts(1);
 		await page.evaluate(() => {
 			window.fakeBlueConic.setRawSegments([{ id: 'b' }, { id: 'a' }, { id: 'b' }, { id: 7 }, null, { id: 'x'.repeat(201) }]);
 			window.fakeBlueConic.fire('onEventReady');
 		});
-		const posts = await server.waitForPosts(2);
+		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]?.body).toBe('["a","b"]');
 	});
 });
@@ -83,46 +72,46 @@ describe('ready detection', () => {
 describe('posting on change', () => {
 	test('posts again after a BlueConic event shows a new set, and not when the set is unchanged', async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]);
-		await server.waitForPosts(1);
+		await env.server.waitForPosts(1);
 		await page.evaluate(() => window.fakeBlueConic.fire('PAGEVIEW'));
 		await page.evaluate(() => window.fakeBlueConic.setSegments(['a']));
 		await page.evaluate(() => window.fakeBlueConic.fire('onBeforeInteractions'));
 		await sleep(300);
-		expect(server.posts).toHaveLength(1);
+		expect(env.server.posts).toHaveLength(1);
 		await page.evaluate(() => {
 			window.fakeBlueConic.setSegments(['b', 'a']);
 			window.fakeBlueConic.fire('onEventReady');
 		});
-		const posts = await server.waitForPosts(2);
+		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]?.body).toBe('["a","b"]');
 	});
 
 	test('posts again after history.pushState once BlueConic had time to recompute', async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-navigation-delay': '100' })]);
-		await server.waitForPosts(1);
+		await env.server.waitForPosts(1);
 		await page.evaluate(() => {
 			window.fakeBlueConic.setSegments(['spa']);
 			history.pushState({}, '', '/spa-article');
 		});
-		const posts = await server.waitForPosts(2);
+		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]?.body).toBe('["spa"]');
 	});
 
 	test("re-reads after BlueConic's handlePageView round trip, passing its result through", async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-navigation-delay': '150' })]);
-		await server.waitForPosts(1);
+		await env.server.waitForPosts(1);
 		const result = await page.evaluate(() => {
 			window.fakeBlueConic.setSegmentsAfterPageView(['after-round-trip']);
 			return (window.blueConicClient as { handlePageView(): unknown }).handlePageView();
 		});
 		expect(result).toBe('page view registered');
-		const posts = await server.waitForPosts(2);
+		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]?.body).toBe('["after-round-trip"]');
 	});
 
 	test('re-reads after back navigation (popstate)', async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-navigation-delay': '100' })]);
-		await server.waitForPosts(1);
+		await env.server.waitForPosts(1);
 		// The SDK's pushState wrapper posts nothing for an unchanged set; only the change below can cause a post.
 		await page.evaluate(() => history.pushState({}, '', '/second'));
 		await sleep(250);
@@ -130,23 +119,23 @@ describe('posting on change', () => {
 			window.fakeBlueConic.setSegments(['back']);
 			history.back();
 		});
-		const posts = await server.waitForPosts(2);
+		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]?.body).toBe('["back"]');
 	});
 
 	test('does not post an unchanged set again after a reload of the same tab, but does in a new tab', async () => {
 		const { page, context } = await openPage([fakeBlueConicScript({ 'data-segments': 'a,b' }), sdkScript()]);
-		await server.waitForPosts(1);
+		await env.server.waitForPosts(1);
 		await page.reload();
 		await page.waitForFunction(() => window.BlueConicBridge !== undefined);
 		await expect.poll(() => page.evaluate(() => window.blueConicClient !== undefined)).toBe(true);
 		await sleep(400);
-		expect(server.posts).toHaveLength(1);
+		expect(env.server.posts).toHaveLength(1);
 		expect(await page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a', 'b']);
 
 		const newTab = await context.newPage();
 		await newTab.goto(page.url());
-		await server.waitForPosts(2);
+		await env.server.waitForPosts(2);
 	});
 });
 
@@ -158,33 +147,33 @@ describe('keeping the collector\'s report alive', () => {
 			fakeBlueConicScript({ 'data-segments': 'a' }),
 			sdkScript({ 'data-refresh-interval': String(refreshIntervalMs) }),
 		]);
-		await server.waitForPosts(1);
+		await env.server.waitForPosts(1);
 		const deliveredAt = Date.now();
 		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(100);
 		expect(Date.now() - deliveredAt).toBeLessThan(refreshIntervalMs); // else this run proves nothing
-		expect(server.posts).toHaveLength(1);
+		expect(env.server.posts).toHaveLength(1);
 		await sleep(deliveredAt + refreshIntervalMs + 100 - Date.now());
 		// No timer of its own: only a read (here a BlueConic event) posts.
-		expect(server.posts).toHaveLength(1);
+		expect(env.server.posts).toHaveLength(1);
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
-		const posts = await server.waitForPosts(2);
+		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=session-1' });
 	});
 
 	test('posts an unchanged set again once the readable session cookie changed (a sign-in without a reload)', async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]);
-		await server.waitForPosts(1);
+		await env.server.waitForPosts(1);
 		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(200);
-		expect(server.posts).toHaveLength(1);
+		expect(env.server.posts).toHaveLength(1);
 		await page.evaluate(() => {
 			document.cookie = 'blaize_session=signed-in; path=/';
 			window.fakeBlueConic.fire('onEventReady');
 		});
-		const posts = await server.waitForPosts(2);
+		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=signed-in' });
 		// The stored record keeps a fingerprint of the cookie, never the cookie itself.
 		const record = await page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/plugins/public/blueconic/segments'));
@@ -195,41 +184,41 @@ describe('keeping the collector\'s report alive', () => {
 	test('after a reload with a new session cookie, posts the unchanged set again', async () => {
 		// A page that sets no cookie itself: the test does, as a sign-in elsewhere in the site would.
 		const path = `/script-tag-${++pageNumber}`;
-		server.page(path, pageHtml([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]));
-		const { page, context } = await openWatchedPage(browser);
-		await context.addCookies([{ name: 'blaize_session', value: 'session-1', url: server.url('/') }]);
-		await page.goto(server.url(path));
-		await server.waitForPosts(1);
+		env.server.page(path, pageHtml([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]));
+		const { page, context } = await openWatchedPage(env.browser);
+		await context.addCookies([{ name: 'blaize_session', value: 'session-1', url: env.server.url('/') }]);
+		await page.goto(env.server.url(path));
+		await env.server.waitForPosts(1);
 		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
 		await page.reload();
 		await page.waitForFunction(() => window.BlueConicBridge !== undefined);
 		await sleep(300);
-		expect(server.posts).toHaveLength(1);
-		await context.addCookies([{ name: 'blaize_session', value: 'session-2', url: server.url('/') }]);
+		expect(env.server.posts).toHaveLength(1);
+		await context.addCookies([{ name: 'blaize_session', value: 'session-2', url: env.server.url('/') }]);
 		await page.reload();
-		const posts = await server.waitForPosts(2);
+		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=session-2' });
 	});
 
 	test('flush({ force: true }) posts an unchanged set, for a session change the page cannot see (HttpOnly)', async () => {
 		const path = `/script-tag-${++pageNumber}`;
-		server.page(path, pageHtml([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]), {
+		env.server.page(path, pageHtml([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]), {
 			'Set-Cookie': 'blaize_session=hidden; Path=/; HttpOnly; SameSite=Lax',
 		});
-		const { page } = await openWatchedPage(browser);
-		await page.goto(server.url(path));
-		await server.waitForPosts(1);
+		const { page } = await openWatchedPage(env.browser);
+		await page.goto(env.server.url(path));
+		await env.server.waitForPosts(1);
 		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(200);
-		expect(server.posts).toHaveLength(1);
+		expect(env.server.posts).toHaveLength(1);
 		const flushed = await page.evaluate(async () => {
 			await window.BlueConicBridge?.flush({ force: true });
 			return window.BlueConicBridge?.lastDelivered();
 		});
 		expect(flushed).toEqual(['a']);
-		expect(server.posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
-		expect(server.posts[1]?.cookie).toBe('blaize_session=hidden');
+		expect(env.server.posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
+		expect(env.server.posts[1]?.cookie).toBe('blaize_session=hidden');
 	});
 });
 
@@ -237,10 +226,10 @@ describe('consent', () => {
 	test("holds every post until setConsent(true), then stops again after setConsent(false)", async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript({ 'data-consent': 'required' })]);
 		await sleep(400);
-		expect(server.posts).toEqual([]);
+		expect(env.server.posts).toEqual([]);
 
 		await page.evaluate(() => window.BlueConicBridge?.setConsent(true));
-		const [post] = await server.waitForPosts(1);
+		const [post] = await env.server.waitForPosts(1);
 		expect(post?.body).toBe('["a"]');
 
 		await page.evaluate(() => {
@@ -249,16 +238,16 @@ describe('consent', () => {
 			window.fakeBlueConic.fire('onEventReady');
 		});
 		await sleep(300);
-		expect(server.posts).toHaveLength(1);
+		expect(env.server.posts).toHaveLength(1);
 	});
 });
 
 describe('embedding', () => {
 	test('starts once when the script is included twice', async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript(), sdkScript()]);
-		await server.waitForPosts(1);
+		await env.server.waitForPosts(1);
 		await sleep(300);
-		expect(server.posts).toHaveLength(1);
+		expect(env.server.posts).toHaveLength(1);
 		expect(await page.evaluate(() => window.fakeBlueConic.subscriptions)).toEqual([
 			'onEventReady',
 			'onBeforeInteractions',
@@ -269,7 +258,7 @@ describe('embedding', () => {
 	test('works under a strict nonce-based Content-Security-Policy, with nothing blocked', async () => {
 		const nonce = 'c2NyaXB0LXRhZw';
 		const path = `/script-tag-csp-${++pageNumber}`;
-		server.page(
+		env.server.page(
 			path,
 			pageHtml([
 				`<script nonce="${nonce}">addEventListener('securitypolicyviolation', (e) => console.error('csp: ' + e.violatedDirective));</script>`,
@@ -281,9 +270,9 @@ describe('embedding', () => {
 				'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'`,
 			},
 		);
-		const { page, consoleMessages, pageErrors } = await openWatchedPage(browser);
-		await page.goto(server.url(path));
-		const [post] = await server.waitForPosts(1);
+		const { page, consoleMessages, pageErrors } = await openWatchedPage(env.browser);
+		await page.goto(env.server.url(path));
+		const [post] = await env.server.waitForPosts(1);
 		expect(post?.body).toBe('["csp"]');
 		expect(consoleMessages).toEqual([]);
 		expect(pageErrors).toEqual([]);

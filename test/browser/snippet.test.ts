@@ -1,23 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
-import { fakeBlueConicScript, launchChromium, openWatchedPage, pageHtml, sessionCookieHeader, sleep } from './browser.js';
-import { TestServer } from './server.js';
+import { expect, test } from 'vitest';
+import { fakeBlueConicScript, openWatchedPage, pageHtml, sessionCookieHeader, sleep, useBrowserAndServer } from './browser.js';
 
 const snippetBody = readFileSync(new URL('../../dist/sdk/snippet.min.js', import.meta.url), 'utf8');
 const nonce = 'c25pcHBldA';
 
-let browser: Browser;
-let server: TestServer;
+const env = useBrowserAndServer();
 let pageNumber = 0;
-
-beforeAll(async () => {
-	[browser, server] = await Promise.all([launchChromium(), TestServer.start()]);
-});
-afterAll(async () => {
-	await Promise.all([browser?.close(), server?.close()]);
-});
-beforeEach(() => server.reset());
 
 /** The snippet pasted inline, as a site would, under a strict nonce-based CSP; plus any inline test script. */
 async function openPage(options: { blueConicFirst: boolean; fakeAttributes?: Record<string, string>; inline?: string }) {
@@ -28,18 +17,18 @@ async function openPage(options: { blueConicFirst: boolean; fakeAttributes?: Rec
 		`<script nonce="${nonce}">addEventListener('securitypolicyviolation', (e) => console.error('csp: ' + e.violatedDirective));${options.inline ?? ''}</script>`,
 		...(options.blueConicFirst ? [fake, snippet] : [snippet, fake]),
 	];
-	server.page(path, pageHtml(scripts), {
+	env.server.page(path, pageHtml(scripts), {
 		...sessionCookieHeader,
 		'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'`,
 	});
-	const watched = await openWatchedPage(browser);
-	await watched.page.goto(server.url(path));
+	const watched = await openWatchedPage(env.browser);
+	await watched.page.goto(env.server.url(path));
 	return watched;
 }
 
 test('posts when BlueConic loaded first, as text/plain with the session cookie, under a nonce CSP', async () => {
 	const { consoleMessages, pageErrors } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'b,a' } });
-	const [post] = await server.waitForPosts(1);
+	const [post] = await env.server.waitForPosts(1);
 	expect(post).toMatchObject({ path: '/collector/segments', body: '["a","b"]', cookie: 'blaize_session=session-1' });
 	expect(post?.contentType).toMatch(/^text\/plain/);
 	expect(consoleMessages).toEqual([]);
@@ -48,34 +37,34 @@ test('posts when BlueConic loaded first, as text/plain with the session cookie, 
 
 test('posts when BlueConic arrives after the snippet', async () => {
 	await openPage({ blueConicFirst: false, fakeAttributes: { 'data-segments': 'late', 'data-delay': '300' } });
-	const [post] = await server.waitForPosts(1);
+	const [post] = await env.server.waitForPosts(1);
 	expect(post?.body).toBe('["late"]');
 });
 
 test('posts a changed set after a BlueConic event, but not an unchanged one, nor again after a reload', async () => {
 	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	await page.evaluate(() => window.fakeBlueConic.fire('PAGEVIEW'));
 	await page.reload();
 	await sleep(400);
-	expect(server.posts).toHaveLength(1);
+	expect(env.server.posts).toHaveLength(1);
 	await page.evaluate(() => {
 		window.fakeBlueConic.setSegments(['c']);
 		window.fakeBlueConic.fire('onEventReady');
 	});
-	const posts = await server.waitForPosts(2);
+	const posts = await env.server.waitForPosts(2);
 	expect(posts[1]?.body).toBe('["c"]');
 });
 
 test('retries after a 503', async () => {
-	server.answerNext({ status: 503, headers: { 'Retry-After': '0' } });
+	env.server.answerNext({ status: 503, headers: { 'Retry-After': '0' } });
 	await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
-	const posts = await server.waitForPosts(2);
+	const posts = await env.server.waitForPosts(2);
 	expect(posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
 });
 
 test('posts with keepalive, so that a report sent as the page is left still arrives', async () => {
-	server.page('/elsewhere', pageHtml([]));
+	env.server.page('/elsewhere', pageHtml([]));
 	const { page } = await openPage({
 		blueConicFirst: true,
 		fakeAttributes: { 'data-segments': 'a' },
@@ -86,55 +75,55 @@ test('posts with keepalive, so that a report sent as the page is left still arri
 			`addEventListener('pagehide', () => { fakeBlueConic.setSegments(['leaving']); fakeBlueConic.fire('onEventReady'); });`,
 		].join(''),
 	});
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	expect(await page.evaluate(() => (window as unknown as { keepaliveFlags: unknown[] }).keepaliveFlags)).toEqual([true]);
-	await page.goto(server.url('/elsewhere'));
-	const posts = await server.waitForPosts(2);
+	await page.goto(env.server.url('/elsewhere'));
+	const posts = await env.server.waitForPosts(2);
 	expect(posts[1]?.body).toBe('["leaving"]');
 });
 
 test('posts an unchanged set again on a BlueConic event once its delivery is ten minutes old', async () => {
 	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
 	await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 	await sleep(200);
-	expect(server.posts).toHaveLength(1);
+	expect(env.server.posts).toHaveLength(1);
 	// Ten minutes later, as far as the page's clock can tell.
 	await page.evaluate(() => {
 		const now = Date.now.bind(Date);
 		Date.now = () => now() + 600_001;
 		window.fakeBlueConic.fire('onEventReady');
 	});
-	const posts = await server.waitForPosts(2);
+	const posts = await env.server.waitForPosts(2);
 	expect(posts[1]?.body).toBe('["a"]');
 });
 
 test('posts an unchanged set again once the readable session cookie changed', async () => {
 	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
 	await page.evaluate(() => {
 		document.cookie = 'blaize_session=signed-in; path=/';
 		window.fakeBlueConic.fire('PAGEVIEW');
 	});
-	const posts = await server.waitForPosts(2);
+	const posts = await env.server.waitForPosts(2);
 	expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=signed-in' });
 });
 
 test('writes the record the script tag reads: no second post for the same set on its next page in the tab', async () => {
 	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
-	await server.waitForPosts(1);
+	await env.server.waitForPosts(1);
 	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
-	server.page(
+	env.server.page(
 		'/snippet-then-script-tag',
 		pageHtml([
 			fakeBlueConicScript({ 'data-segments': 'a' }),
 			`<script src="/sdk/blueconic-bridge.min.js" data-endpoint="/collector/segments"></script>`,
 		]),
 	);
-	await page.goto(server.url('/snippet-then-script-tag'));
+	await page.goto(env.server.url('/snippet-then-script-tag'));
 	await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
 	await sleep(300);
-	expect(server.posts).toHaveLength(1);
+	expect(env.server.posts).toHaveLength(1);
 });
