@@ -3,7 +3,6 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { parseConfig } from './config/load.js';
 import type { CollectorConfigInput } from './config/schema.js';
-import { HttpError } from './errors/http-error.js';
 import { ApiKeys } from './http/api-key.js';
 import { observe } from './http/observe.js';
 import { RateLimit } from './http/rate-limit.js';
@@ -62,7 +61,9 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	const sessions =
 		options.sessions ??
 		createSessionValidator(config.session, (outcome) => metrics.sessionValidations.inc({ outcome }));
+	let draining = false;
 	const parts: CollectorParts = {
+		isDraining: () => draining,
 		config,
 		sites: new Sites(config.sites),
 		sessions,
@@ -85,13 +86,12 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			...(options.blueconicClient ? { client: options.blueconicClient } : {}),
 		});
 
-	let draining = false;
 	const browser = browserEndpoints(parts);
 	const router = new Router();
 	backendRoutes(router, parts);
 	profileSyncRoutes(router, parts, profileSync);
 	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
-	opsRoutes(router, parts, () => draining);
+	opsRoutes(router, parts);
 
 	const app = new Koa();
 	app.silent = true; // errors are answered and logged by `observe`
@@ -102,15 +102,10 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		ctx.respond = false;
 		return serving;
 	});
-	app.use(observe(metrics, logger));
+	app.use(observe(parts));
 	app.use(router.routes());
-	app.use(
-		router.allowedMethods({
-			throw: true,
-			methodNotAllowed: () => new HttpError(405, 'method_not_allowed', 'this path does not take that method'),
-			notImplemented: () => new HttpError(501, 'not_implemented', 'the collector does not implement that method'),
-		}),
-	);
+	// Sets 405 (with Allow) or 501; `observe` gives those answers the contract's JSON error body.
+	app.use(router.allowedMethods());
 
 	// Served on its own (`listen`, `http.createServer(collector.callback())`), browser endpoints skip Koa entirely.
 	const koaCallback = app.callback.bind(app);

@@ -23,7 +23,7 @@ export interface BrowserEndpoints {
  * carries the CORS headers the page needs to read it.
  */
 export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
-	const { sites, metrics, logger } = parts;
+	const { sites, metrics, logger, isDraining } = parts;
 	const preflight = (methods: string): BrowserRoute => {
 		const headers = preflightHeaders(methods);
 		return async () => ({ status: 204, headers });
@@ -52,6 +52,7 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 			outcome = errorAnswer(error, requestId, path, logger);
 		}
 		const headers = ['X-Request-Id', requestId, 'Vary', 'Origin'];
+		if (isDraining()) headers.push('Connection', 'close');
 		for (const name in cors) headers.push(name, cors[name] as string);
 		writeAnswer(res, outcome, headers);
 		metrics.observeRequest(path, req.method ?? '', outcome.status, startedAt);

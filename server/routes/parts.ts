@@ -9,6 +9,11 @@ import type { SegmentStore } from '../store/segment-store.js';
 
 /** What the routes are built from; assembled once by `createCollector`. */
 export interface CollectorParts {
+	/**
+	 * True once shutdown began: `/healthz` answers 503 and every answer closes its connection, so that keep-alive
+	 * clients cannot hold the server open past its drain.
+	 */
+	isDraining: () => boolean;
 	config: CollectorConfig;
 	sites: Sites;
 	sessions: SessionValidator;

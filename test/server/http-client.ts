@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { type Agent, request as httpRequest } from 'node:http';
 
 export interface TestResponse {
 	status: number;
@@ -12,15 +12,17 @@ export interface TestRequest {
 	method?: string;
 	headers?: Record<string, string>;
 	body?: string | Buffer;
+	/** Default: a new connection per request. */
+	agent?: Agent;
 }
 
 /**
  * A plain node:http request, because tests must set headers that fetch forbids (`Host`, `Origin`, `Cookie`)
  * and send bodies fetch would reshape.
  */
-export function send(url: string, { method = 'GET', headers = {}, body }: TestRequest = {}): Promise<TestResponse> {
+export function send(url: string, { method = 'GET', headers = {}, body, agent }: TestRequest = {}): Promise<TestResponse> {
 	return new Promise((resolve, reject) => {
-		const req = httpRequest(url, { method, headers, agent: false }, (res) => {
+		const req = httpRequest(url, { method, headers, agent: agent ?? false }, (res) => {
 			const chunks: Buffer[] = [];
 			res.on('data', (chunk: Buffer) => chunks.push(chunk));
 			res.on('end', () => {

@@ -90,6 +90,13 @@ describe('operations endpoints', () => {
 		expect(errorCode(response)).toBe('not_found');
 	});
 
+	it('answers a method a path does not take with a JSON 405 and an Allow header', async () => {
+		const response = await send(`${running.url}/healthz`, { method: 'POST' });
+		expect(response.status).toBe(405);
+		expect(response.headers.allow).toContain('GET');
+		expect(errorCode(response)).toBe('method_not_allowed');
+	});
+
 	it('answers a malformed URL with a JSON 400, not a crash', async () => {
 		const response = await send(`${running.url}/plugins/blueconic/sessions/%E0%A4%A/segments`, {
 			headers: { authorization: `Bearer ${apiKey}` },
