@@ -45,8 +45,10 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 					Allow: [...routes.keys()].join(', '),
 				});
 			}
-			const site = sites.requireActive(req.headers.host);
-			cors = corsHeadersFor(site, req.headers.origin, req.headers.host);
+			// HTTP/2 requests name their host in :authority instead of Host.
+			const host = req.headers.host ?? (req.headers[':authority'] as string | undefined);
+			const site = sites.requireActive(host);
+			cors = corsHeadersFor(site, req.headers.origin, host);
 			outcome = await route({ req, query: new URLSearchParams(query) });
 		} catch (error) {
 			outcome = errorAnswer(error, requestId, path, logger);

@@ -15,7 +15,7 @@ const noStore = Object.freeze({ 'Cache-Control': 'no-store' });
  */
 export function getDecision({ config, sessions, store }: CollectorParts): BrowserRoute {
 	return async ({ req, query }) => {
-		const segmentId = readSegmentQuery(query, config.featuredSegments);
+		const segmentId = readSegmentQuery(query, config.featuredSegments, config.segments.maxIdLength);
 		const waitMs = readWait(query);
 		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions);
 		const read = waitMs > 0 ? await store.waitForReport(session.sessionKey, waitMs) : await store.read(session.sessionKey);
@@ -23,8 +23,11 @@ export function getDecision({ config, sessions, store }: CollectorParts): Browse
 	};
 }
 
-function readSegmentQuery(query: URLSearchParams, featured: CollectorConfig['featuredSegments']): string {
+function readSegmentQuery(query: URLSearchParams, featured: CollectorConfig['featuredSegments'], maxIdLength: number): string {
 	const segment = singleValue(query, 'segment');
+	if (segment !== undefined && segment.length > maxIdLength) {
+		throw new HttpError(400, 'segment_id_too_long', `segment is longer than ${maxIdLength} characters`);
+	}
 	const featuredId = singleValue(query, 'featured');
 	if ((segment === undefined) === (featuredId === undefined)) {
 		throw new HttpError(400, 'segment_required', 'give exactly one of the query parameters "segment" or "featured"');

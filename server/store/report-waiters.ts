@@ -1,18 +1,28 @@
 /**
- * Callers waiting for a session's first report (`decision?wait=MS`). Bounded in number so that slow clients
- * cannot pile up unbounded timers; past the bound a waiter is answered at once with the current state.
+ * Callers waiting for a session's first report (`decision?wait=MS`). Bounded in number, in all and per session,
+ * so that neither slow clients nor one session holding requests open can use up the waits of everyone else; past
+ * a bound a waiter is answered at once with the current state.
  */
 export class ReportWaiters {
 	readonly #waitersBySession = new Map<string, Set<() => void>>();
 	#count = 0;
 
-	constructor(readonly maxWaiters: number) {
+	constructor(
+		readonly maxWaiters: number,
+		readonly maxWaitersPerSession: number = 10,
+	) {
 		if (!Number.isInteger(maxWaiters) || maxWaiters < 0) throw new TypeError('maxWaiters must be a nonnegative integer');
+		if (!Number.isInteger(maxWaitersPerSession) || maxWaitersPerSession < 0) {
+			throw new TypeError('maxWaitersPerSession must be a nonnegative integer');
+		}
 	}
 
 	/** Resolves when `notify(sessionKey)` is called or after `timeoutMs`, whichever is first. */
 	wait(sessionKey: string, timeoutMs: number): Promise<void> {
-		if (timeoutMs <= 0 || this.#count >= this.maxWaiters) return Promise.resolve();
+		const sessionWaiterCount = this.#waitersBySession.get(sessionKey)?.size ?? 0;
+		if (timeoutMs <= 0 || this.#count >= this.maxWaiters || sessionWaiterCount >= this.maxWaitersPerSession) {
+			return Promise.resolve();
+		}
 		return new Promise((resolve) => {
 			let waiters = this.#waitersBySession.get(sessionKey);
 			if (waiters === undefined) {

@@ -92,6 +92,40 @@ describe('GET /plugins/public/blueconic/decision', () => {
 		expect(response.json).toEqual({ segment: 'sports', result: 'unknown' });
 	});
 
+	it('refuses a segment id longer than maxIdLength, as the backend lookup does', async () => {
+		const response = await askDecision(newSession(), `segment=${'x'.repeat(201)}`);
+		expect(response.status).toBe(400);
+		expect(errorCode(response)).toBe('segment_id_too_long');
+	});
+
+	it('answers decisions over HTTP/2, where the host comes as :authority', async () => {
+		const { createServer } = await import('node:http2');
+		const { connect } = await import('node:http2');
+		const server = createServer(running.collector.callback() as never);
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		const { port } = server.address() as import('node:net').AddressInfo;
+		const session = connect(`http://127.0.0.1:${port}`);
+		try {
+			const sessionId = newSession();
+			await report(sessionId, ['sports']);
+			const body = await new Promise<string>((resolve, reject) => {
+				const stream = session.request({
+					':path': '/plugins/public/blueconic/decision?segment=sports',
+					':authority': 'www.publisher.test',
+					cookie: `blaize_session=${sessionId}`,
+				});
+				let text = '';
+				stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+				stream.on('end', () => resolve(text));
+				stream.on('error', reject);
+			});
+			expect(JSON.parse(body)).toEqual({ segment: 'sports', result: 'yes' });
+		} finally {
+			session.close();
+			await new Promise((resolve) => server.close(resolve));
+		}
+	});
+
 	it('refuses a wait over 3000 ms or not a number', async () => {
 		for (const wait of ['3001', '-1', 'abc', '1.5', '99999999']) {
 			const response = await askDecision(newSession(), `segment=a&wait=${wait}`);

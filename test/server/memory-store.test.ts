@@ -54,6 +54,19 @@ describe('MemorySegmentStore', () => {
 		expect(await first).toEqual({ status: 'miss' });
 	});
 
+	it('answers at once past 10 waiters for one session, without taking waits from other sessions', async () => {
+		const store = new MemorySegmentStore({ maxSessions: 10, ttlSeconds: 60 });
+		const held = Array.from({ length: 10 }, () => store.waitForReport('greedy', 5_000));
+		const startedAt = Date.now();
+		expect(await store.waitForReport('greedy', 5_000)).toEqual({ status: 'miss' });
+		expect(Date.now() - startedAt).toBeLessThan(1_000);
+		const other = store.waitForReport('other', 5_000);
+		await store.write('other', ['a']);
+		expect((await other).status).toBe('hit');
+		await store.close();
+		await Promise.all(held);
+	});
+
 	it('refuses invalid limits loudly', () => {
 		expect(() => new MemorySegmentStore({ maxSessions: 0, ttlSeconds: 60 })).toThrow(/maxSessions/);
 		expect(() => new MemorySegmentStore({ maxSessions: 1, ttlSeconds: 1.5 })).toThrow(/ttlSeconds/);
