@@ -41,6 +41,11 @@ const httpValidation = z.strictObject({
 	timeoutMs: positiveInt.max(30_000).default(2_000),
 	/** Bound on the validation cache, so a flood of random cookies cannot grow memory without limit. */
 	cacheMaxEntries: positiveInt.default(100_000),
+	/**
+	 * Upstream checks in flight at once. A flood of made-up cookies (each a cache miss) then costs the publisher's
+	 * endpoint at most this many requests at a time; past it the collector answers 503 and the SDK retries.
+	 */
+	maxConcurrentChecks: positiveInt.default(100),
 });
 
 const signedValidation = z.strictObject({

@@ -1,12 +1,12 @@
 import type { CollectorConfig } from '../config/schema.js';
-import { HttpSessions } from './http.js';
+import { HttpSessions, type UpstreamOutcome } from './http.js';
 import { MemorySessions } from './memory.js';
 import type { SessionValidator } from './session-validator.js';
 import { SignedSessions } from './signed.js';
 
 export function createSessionValidator(
 	session: CollectorConfig['session'],
-	onUpstreamCall?: (outcome: 'valid' | 'invalid' | 'error') => void,
+	onUpstreamCall?: (outcome: UpstreamOutcome) => void,
 ): SessionValidator {
 	const { validate, cookieName } = session;
 	switch (validate.type) {

@@ -10,10 +10,15 @@ export interface HttpSessionsOptions {
 	invalidCacheSeconds: number;
 	timeoutMs: number;
 	cacheMaxEntries: number;
+	/** Upstream checks in flight at once; past it a check answers `unavailable` without asking. */
+	maxConcurrentChecks: number;
 	/** Told about each upstream call, for metrics. */
-	onUpstreamCall?: (outcome: 'valid' | 'invalid' | 'error') => void;
+	onUpstreamCall?: (outcome: UpstreamOutcome) => void;
 	fetch?: typeof globalThis.fetch;
 }
+
+/** `busy`: not asked, because `maxConcurrentChecks` were in flight. */
+export type UpstreamOutcome = 'valid' | 'invalid' | 'error' | 'busy';
 
 type CachedCheck = Extract<SessionCheck, { status: 'valid' | 'invalid' }>;
 
@@ -40,6 +45,10 @@ export class HttpSessions implements SessionValidator {
 		if (cached !== undefined) return cached;
 		let pending = this.#inFlight.get(key);
 		if (pending === undefined) {
+			if (this.#inFlight.size >= this.#options.maxConcurrentChecks) {
+				this.#options.onUpstreamCall?.('busy');
+				return { status: 'unavailable', reason: 'too many session checks in flight' };
+			}
 			pending = this.#askUpstream(cookieValue).then(
 				(check) => {
 					this.#remember(key, check);

@@ -60,6 +60,7 @@ function validator(overrides: Partial<ConstructorParameters<typeof HttpSessions>
 		invalidCacheSeconds: 10,
 		timeoutMs: 200,
 		cacheMaxEntries: 1000,
+		maxConcurrentChecks: 100,
 		...overrides,
 	});
 }
@@ -122,6 +123,16 @@ describe('HttpSessions', () => {
 		const checks = await Promise.all(Array.from({ length: 20 }, () => sessions.validate('session-jane')));
 		expect(checks.every((check) => check.status === 'valid')).toBe(true);
 		expect(upstream.calls).toHaveLength(1);
+	});
+
+	it('asks upstream about at most maxConcurrentChecks sessions at once, and answers the rest unavailable', async () => {
+		upstream.mode = 'slow';
+		const outcomes: string[] = [];
+		const sessions = validator({ maxConcurrentChecks: 2, onUpstreamCall: (outcome) => outcomes.push(outcome) });
+		const checks = await Promise.all(['a', 'b', 'c', 'd'].map((id) => sessions.validate(id)));
+		expect(checks.map((check) => check.status)).toEqual(['invalid', 'invalid', 'unavailable', 'unavailable']);
+		expect(upstream.calls).toHaveLength(2);
+		expect(outcomes.sort()).toEqual(['busy', 'busy', 'invalid', 'invalid']);
 	});
 
 	it('keeps the cache bounded by cacheMaxEntries', async () => {
