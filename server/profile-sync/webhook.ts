@@ -1,4 +1,5 @@
 import type { LogSink } from '../blueconic/log-sink.js';
+import { acceptedProfileStates } from '../blueconic/profile-entry.js';
 import { HttpError } from '../errors/http-error.js';
 import { httpErrorForBlueConicFailure } from './blueconic-failure-answer.js';
 import type { ProfileSyncMetrics } from './metrics.js';
@@ -61,6 +62,13 @@ export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDepen
 	const [onlyResult] = userResults;
 	if (!isBatch && onlyResult?.status === 'rejected') {
 		return errorAnswer(new HttpError(400, onlyResult.reason, onlyResult.message));
+	}
+	// Likewise one user BlueConic answered but did not take (CONSENT_MISMATCH, NOTFOUND, ...): a 2xx would tell the
+	// sender the profile arrived. A batch reports each user's state in its 200 instead.
+	if (!isBatch && onlyResult?.status === 'sent' && !acceptedProfileStates.has(onlyResult.state)) {
+		return errorAnswer(
+			new HttpError(422, 'profile_not_accepted', `BlueConic answered ${onlyResult.state} for this profile: it was not stored`),
+		);
 	}
 
 	const results: WebhookResultEntry[] = [];

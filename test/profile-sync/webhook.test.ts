@@ -181,6 +181,15 @@ describe('profile sync webhook', () => {
 		expect(await counterValue(registry, 'blueconic_bridge_profile_sync_profiles_total', { state: 'CONSENT_MISMATCH' })).toBe(1);
 	});
 
+	it('answers one user BlueConic did not store with 422, not a 2xx the sender would take for delivered', async () => {
+		const sync = profileSync({ profileSync: { objectiveIds: ['obj-1'] } });
+		const answer = await sync.handleWebhook({ email: 'no@example.com' });
+		expect(answer.status).toBe(422);
+		expect(answer.body).toEqual({
+			error: { code: 'profile_not_accepted', message: 'BlueConic answered CONSENT_MISMATCH for this profile: it was not stored' },
+		});
+	});
+
 	it('retries through 429 and 503 and answers 200 only once every profile is stored, each exactly once', async () => {
 		fake.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' } });
 		fake.inject({ kind: 'status', status: 503 });
