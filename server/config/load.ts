@@ -3,9 +3,6 @@ import { ConfigError } from '../errors/config-error.js';
 import { formatPath } from '../utils/format-path.js';
 import { type CollectorConfig, configSchema } from './schema.js';
 
-// Kept here too for callers that validate other inputs the same way.
-export { formatPath };
-
 const envPrefix = 'env:';
 
 /** Reads, resolves and validates a configuration file. Throws `ConfigError` listing every problem found. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { classifyEventType } from './event-types.js';
 import type { SyncUser } from './sync-user.js';
+import { formatPath } from '../utils/format-path.js';
 
 /** One input record, read: a user to sync, an event we acknowledge and ignore, or something we cannot read. */
 export type UserRecord =
@@ -83,12 +84,4 @@ function malformedFromZod(path: readonly (string | number)[], error: z.ZodError)
 	const issue = error.issues[0];
 	if (issue === undefined) return malformed(path, 'is not a valid user');
 	return malformed([...path, ...(issue.path as (string | number)[])], issue.message);
-}
-
-/** `[3, 'details', 'attributes']` → `[3].details.attributes` */
-function formatPath(path: readonly PropertyKey[]): string {
-	return path.reduce<string>(
-		(text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
-		'',
-	);
 }
