@@ -108,7 +108,7 @@ async function main(): Promise<void> {
 	console.log(`Memory: filling the segment store with ${settings.memorySessions.toLocaleString('en')} sessions of ${settings.segmentsPerSession} segments (child process)…`);
 	const memory = measureStoreMemoryInChild(settings.memorySessions, settings.segmentsPerSession);
 	console.log(
-		`  ${Math.round(memory.bytesPerSession)} bytes per session held (heapUsed, after gc): ` +
+		`  ${Math.round(memory.bytesPerSession)} bytes per session held (heap and typed arrays, after gc): ` +
 			`${formatMiB(memory.filledStoreBytes)} for ${memory.sessions.toLocaleString('en')} sessions, ` +
 			`of which ${formatMiB(memory.emptyStoreBytes)} is the empty store's preallocated capacity`,
 	);
