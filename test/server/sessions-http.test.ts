@@ -58,7 +58,9 @@ function validator(overrides: Partial<ConstructorParameters<typeof HttpSessions>
 		cookieName: 'blaize_session',
 		cacheSeconds: 60,
 		invalidCacheSeconds: 10,
-		timeoutMs: 200,
+		// Generous: under a loaded CI machine the first request of a process alone can take a few hundred ms.
+		// Only the test of a hanging upstream sets a short timeout.
+		timeoutMs: 5_000,
 		cacheMaxEntries: 1000,
 		maxConcurrentChecks: 100,
 		...overrides,
@@ -87,7 +89,7 @@ describe('HttpSessions', () => {
 	it('answers unavailable, never valid, on upstream errors and timeouts', async () => {
 		for (const mode of [500, 502, 302, 'hang'] as const) {
 			upstream.mode = mode;
-			expect((await validator().validate('session-jane')).status).toBe('unavailable');
+			expect((await validator({ timeoutMs: 200 }).validate('session-jane')).status).toBe('unavailable');
 		}
 	});
 
@@ -147,7 +149,7 @@ describe('the collector with http session validation', () => {
 	let running: StartedCollector;
 	beforeAll(async () => {
 		running = await startCollector(
-			testConfig({ session: { validate: { type: 'http', url: upstream.url, timeoutMs: 200 } } }),
+			testConfig({ session: { validate: { type: 'http', url: upstream.url, timeoutMs: 5_000 } } }),
 		);
 	});
 	afterAll(() => running.stop());
