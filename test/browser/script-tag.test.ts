@@ -142,7 +142,7 @@ describe('posting on change', () => {
 describe('keeping the collector\'s report alive', () => {
 	test('posts an unchanged set again on the first BlueConic event after data-refresh-interval, not before', async () => {
 		// Long enough that a slow machine still fires the first event well inside the interval.
-		const refreshIntervalMs = 1_500;
+		const refreshIntervalMs = 3_000;
 		const { page } = await openPage([
 			fakeBlueConicScript({ 'data-segments': 'a' }),
 			sdkScript({ 'data-refresh-interval': String(refreshIntervalMs) }),
