@@ -39,7 +39,8 @@ export function writeAnswer(res: ServerResponse, { status, headers, json }: Answ
 		res.writeHead(status, baseHeaders).end();
 	} else {
 		const body = JSON.stringify(json);
-		baseHeaders.push('Content-Type', jsonContentType);
+		// Headers given to writeHead are final: without a Content-Length, Node would send the body chunked.
+		baseHeaders.push('Content-Type', jsonContentType, 'Content-Length', String(Buffer.byteLength(body)));
 		res.writeHead(status, baseHeaders).end(body);
 	}
 }

@@ -50,6 +50,14 @@ describe('GET /plugins/public/blueconic/decision', () => {
 		expect((await askDecision(sessionId, 'segment=golf')).json).toEqual({ segment: 'golf', result: 'no' });
 	});
 
+	it('sends its JSON with a Content-Length (not chunked), errors included', async () => {
+		for (const query of ['segment=sports', 'segment=']) {
+			const response = await askDecision(newSession(), query);
+			expect(response.headers['transfer-encoding'], query).toBeUndefined();
+			expect(Number(response.headers['content-length']), query).toBe(Buffer.byteLength(response.text));
+		}
+	});
+
 	it('answers no, not unknown, after an empty report', async () => {
 		const sessionId = newSession();
 		await report(sessionId, []);
