@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { createCollector, createLogger, listen } from '../server/index.js';
 import { sessionKeyOf } from '../server/store/session-key.js';
 import { startBareServer } from './bare-server.js';
@@ -7,6 +6,7 @@ import { LoadGenerator } from './load.js';
 import type { LoadRequest, LoadResult } from './load-job.js';
 import { measureStoreMemoryInChild } from './memory.js';
 import { median } from './stats.js';
+import { mainThreadCpuMicros } from './thread-cpu.js';
 
 /**
  * `npm run bench`: the collector's two browser endpoints against a bare node:http server doing the same work,
@@ -28,9 +28,9 @@ interface Target {
 	port: number;
 }
 
-/** A load result with the server's cost: its (main) thread's busy time per request, from event loop utilization. */
+/** A load result with the server's cost: the CPU time its (main) thread used per request (NaN off Linux). */
 interface Measured extends LoadResult {
-	busyMicrosPerRequest: number;
+	cpuMicrosPerRequest: number;
 }
 
 interface Comparison {
@@ -135,15 +135,15 @@ async function compare(
 	const comparison: Comparison = { endpoint, bare: [], collector: [] };
 	for (let round = 1; round <= settings.rounds; round++) {
 		for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
-			const loopBefore = performance.eventLoopUtilization();
+			const cpuBefore = mainThreadCpuMicros() ?? Number.NaN;
 			const result = checkErrors(target, await load.run(job(target.port, settings.durationMs)));
-			const loop = performance.eventLoopUtilization(loopBefore);
-			const measured: Measured = { ...result, busyMicrosPerRequest: (loop.active * 1000) / result.requests };
+			const cpuMicros = (mainThreadCpuMicros() ?? Number.NaN) - cpuBefore;
+			const measured: Measured = { ...result, cpuMicrosPerRequest: cpuMicros / result.requests };
 			comparison[target.name].push(measured);
 			console.log(
 				`  round ${round} ${target.name.padEnd(9)} ${Math.round(result.requestsPerSecond).toString().padStart(7)} req/s` +
 					`  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
-					`  server busy ${measured.busyMicrosPerRequest.toFixed(1)} µs/request (event loop ${(loop.utilization * 100).toFixed(0)}%)`,
+					`  server CPU ${measured.cpuMicrosPerRequest.toFixed(1)} µs/request`,
 			);
 		}
 	}
@@ -159,7 +159,7 @@ function checkErrors(target: Target, result: LoadResult): LoadResult {
 
 function formatTable(comparisons: Comparison[]): string {
 	const rows = [
-		['endpoint (medians)', 'bare req/s', 'collector req/s', 'ratio', 'bare p99 ms', 'collector p99 ms', 'bare µs/req', 'collector µs/req'],
+		['endpoint (medians)', 'bare req/s', 'collector req/s', 'ratio', 'bare p99 ms', 'collector p99 ms', 'bare CPU µs/req', 'collector CPU µs/req'],
 	];
 	for (const { endpoint, bare, collector } of comparisons) {
 		const bareRate = median(bare.map((result) => result.requestsPerSecond));
@@ -171,8 +171,8 @@ function formatTable(comparisons: Comparison[]): string {
 			(collectorRate / bareRate).toFixed(2),
 			median(bare.map((result) => result.p99Ms)).toFixed(2),
 			median(collector.map((result) => result.p99Ms)).toFixed(2),
-			median(bare.map((result) => result.busyMicrosPerRequest)).toFixed(1),
-			median(collector.map((result) => result.busyMicrosPerRequest)).toFixed(1),
+			median(bare.map((result) => result.cpuMicrosPerRequest)).toFixed(1),
+			median(collector.map((result) => result.cpuMicrosPerRequest)).toFixed(1),
 		]);
 	}
 	const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
