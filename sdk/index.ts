@@ -204,14 +204,13 @@ export function startSegmentSync(options: SegmentSyncOptions = {}): SegmentSync 
 	// characters is about 41 KB). Its answer is never seen: if the page stays (only hidden), the retries carry on,
 	// at worst sending it twice. visibilitychange to hidden fires both when the tab is hidden (it may never be seen
 	// again) and when the page is left (right after pagehide), so one listener covers both, and one beacon goes.
-	const sendBeacon = (): void => {
+	document.addEventListener('visibilitychange', () => {
 		try {
-			if (pendingReport) navigator.sendBeacon(settings.endpoint, pendingReport);
+			if (document.hidden && pendingReport) navigator.sendBeacon(settings.endpoint, pendingReport);
 		} catch (error) {
 			reportError(error);
 		}
-	};
-	document.addEventListener('visibilitychange', () => document.hidden && sendBeacon());
+	});
 
 	// Dropping the pending report lets a post in flight or a retry wait run out first (finding nothing left to
 	// send), then the promises resolve; a report read meanwhile waits for that: never two posts at once.
