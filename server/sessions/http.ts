@@ -20,7 +20,13 @@ export interface HttpSessionsOptions {
 /** `busy`: not asked, because `maxConcurrentChecks` were in flight. */
 export type UpstreamOutcome = 'valid' | 'invalid' | 'error' | 'busy';
 
-type CachedCheck = Extract<SessionCheck, { status: 'valid' | 'invalid' }>;
+/**
+ * What upstream said, without the session id: the caller's cookie value is a slice of its request's `Cookie`
+ * header, and a cached answer holding it would keep the whole header alive for as long as it is cached.
+ */
+type UpstreamAnswer =
+	| { status: 'valid'; identity?: SessionIdentity }
+	| Extract<SessionCheck, { status: 'invalid' | 'unavailable' }>;
 
 /**
  * Asks the publisher's backend whether a session cookie is live, by forwarding it: 2xx = valid,
@@ -31,8 +37,8 @@ type CachedCheck = Extract<SessionCheck, { status: 'valid' | 'invalid' }>;
  */
 export class HttpSessions implements SessionValidator {
 	readonly #options: HttpSessionsOptions;
-	readonly #cache: LRUCache<string, CachedCheck>;
-	readonly #inFlight = new Map<string, Promise<SessionCheck>>();
+	readonly #cache: LRUCache<string, UpstreamAnswer>;
+	readonly #inFlight = new Map<string, Promise<UpstreamAnswer>>();
 
 	constructor(options: HttpSessionsOptions) {
 		this.#options = options;
@@ -41,36 +47,42 @@ export class HttpSessions implements SessionValidator {
 
 	async validate(cookieValue: string): Promise<SessionCheck> {
 		const key = sessionKeyOf(cookieValue);
-		const cached = this.#cache.get(key);
-		if (cached !== undefined) return cached;
-		let pending = this.#inFlight.get(key);
-		if (pending === undefined) {
-			if (this.#inFlight.size >= this.#options.maxConcurrentChecks) {
-				this.#options.onUpstreamCall?.('busy');
-				return { status: 'unavailable', reason: 'too many session checks in flight' };
-			}
-			pending = this.#askUpstream(cookieValue).then(
-				(check) => {
-					this.#remember(key, check);
-					return check;
-				},
-				// #askUpstream turns every failure into a check; this only guards the map clean-up below.
-				(error: unknown) => ({ status: 'unavailable' as const, reason: String(error) }),
-			);
-			const settled = pending.finally(() => this.#inFlight.delete(key));
-			this.#inFlight.set(key, settled);
-			pending = settled;
+		const answer = this.#cache.get(key) ?? (await this.#askShared(key, cookieValue));
+		if (answer.status !== 'valid') return answer;
+		return answer.identity === undefined
+			? { status: 'valid', sessionId: cookieValue }
+			: { status: 'valid', sessionId: cookieValue, identity: answer.identity };
+	}
+
+	/** One upstream call per session at a time, at most `maxConcurrentChecks` in all; the answer is cached. */
+	#askShared(key: string, cookieValue: string): Promise<UpstreamAnswer> | UpstreamAnswer {
+		const pending = this.#inFlight.get(key);
+		if (pending !== undefined) return pending;
+		if (this.#inFlight.size >= this.#options.maxConcurrentChecks) {
+			this.#options.onUpstreamCall?.('busy');
+			return { status: 'unavailable', reason: 'too many session checks in flight' };
 		}
-		return pending;
+		const asked = this.#askUpstream(cookieValue)
+			.then(
+				(answer) => {
+					this.#remember(key, answer);
+					return answer;
+				},
+				// #askUpstream turns every failure into an answer; this only guards the map clean-up below.
+				(error: unknown) => ({ status: 'unavailable' as const, reason: String(error) }),
+			)
+			.finally(() => this.#inFlight.delete(key));
+		this.#inFlight.set(key, asked);
+		return asked;
 	}
 
-	#remember(key: string, check: SessionCheck): void {
-		if (check.status === 'unavailable') return;
-		const seconds = check.status === 'valid' ? this.#options.cacheSeconds : this.#options.invalidCacheSeconds;
-		if (seconds > 0) this.#cache.set(key, check, { ttl: seconds * 1000 });
+	#remember(key: string, answer: UpstreamAnswer): void {
+		if (answer.status === 'unavailable') return;
+		const seconds = answer.status === 'valid' ? this.#options.cacheSeconds : this.#options.invalidCacheSeconds;
+		if (seconds > 0) this.#cache.set(key, answer, { ttl: seconds * 1000 });
 	}
 
-	async #askUpstream(cookieValue: string): Promise<SessionCheck> {
+	async #askUpstream(cookieValue: string): Promise<UpstreamAnswer> {
 		const { url, cookieName, timeoutMs, onUpstreamCall } = this.#options;
 		const fetch = this.#options.fetch ?? globalThis.fetch;
 		let response: Response;
@@ -97,9 +109,7 @@ export class HttpSessions implements SessionValidator {
 		}
 		const identity = await readIdentity(response);
 		onUpstreamCall?.('valid');
-		return identity === undefined
-			? { status: 'valid', sessionId: cookieValue }
-			: { status: 'valid', sessionId: cookieValue, identity };
+		return identity === undefined ? { status: 'valid' } : { status: 'valid', identity };
 	}
 }
 
