@@ -63,7 +63,8 @@ export class MemorySegmentStore implements SegmentStore {
 		const status: LRUCache.Status<string, readonly string[]> = {};
 		const segmentIds = this.#cache.get(sessionKey, { status });
 		if (segmentIds === undefined) return status.get === 'stale' ? { status: 'expired' } : { status: 'miss' };
-		const ageMs = this.#ttlMs - this.#cache.getRemainingTTL(sessionKey);
+		// The lookup reports the remaining TTL in `status`: no second lookup of the key.
+		const ageMs = this.#ttlMs - (status.remainingTTL ?? this.#ttlMs);
 		return { status: 'hit', segmentIds, updatedAt: new Date(Date.now() - ageMs) };
 	}
 }
