@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { acceptedPropertyTypeNames, parsePropertyType } from '../blueconic/property-types.js';
+import { defaultBackoffPolicy } from '../utils/backoff.js';
 
 /**
  * The collector's configuration file, validated once at start-up; hot paths then trust it.
@@ -93,11 +94,11 @@ const blueconic = z
 		/** How calls that BlueConic answers 429/503 (or not at all) are retried; see server/utils/backoff.ts. */
 		retry: z
 			.strictObject({
-				maxAttempts: positiveInt.max(20).default(5),
-				baseDelayMs: positiveInt.default(250),
-				maxDelayMs: positiveInt.default(10_000),
+				maxAttempts: positiveInt.max(20).default(defaultBackoffPolicy.maxAttempts),
+				baseDelayMs: positiveInt.default(defaultBackoffPolicy.baseDelayMs),
+				maxDelayMs: positiveInt.default(defaultBackoffPolicy.maxDelayMs),
 				/** A longer `Retry-After` is passed on to the sender (503) instead of waited for. */
-				maxRetryAfterMs: positiveInt.default(30_000),
+				maxRetryAfterMs: positiveInt.default(defaultBackoffPolicy.maxRetryAfterMs),
 			})
 			.prefault({}),
 	})

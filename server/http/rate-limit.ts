@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { HttpError } from '../errors/http-error.js';
+import { retryAfterSeconds } from '../utils/backoff.js';
 
 interface Window {
 	startedAt: number;
@@ -29,9 +30,8 @@ export class RateLimit {
 		}
 		window.count++;
 		if (window.count > this.perMinute) {
-			const retryAfterSeconds = Math.max(1, Math.ceil((window.startedAt + 60_000 - now) / 1000));
 			throw new HttpError(429, 'too_many_reports', `at most ${this.perMinute} reports a minute per session`, {
-				'Retry-After': String(retryAfterSeconds),
+				'Retry-After': retryAfterSeconds(window.startedAt + 60_000 - now),
 			});
 		}
 	}
