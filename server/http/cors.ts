@@ -1,7 +1,8 @@
 import { HttpError } from '../errors/http-error.js';
 import type { Site } from './sites.js';
 
-const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
+/** No extra headers: shared, frozen, so that the common case allocates nothing. */
+export const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Browser endpoints take cross-origin requests only from the site's configured origins, with credentials,

@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from '../errors/http-error.js';
 import { type Answer, errorAnswer, writeAnswer } from '../http/answer.js';
-import { corsHeadersFor, preflightHeaders } from '../http/cors.js';
+import { corsHeadersFor, noHeaders, preflightHeaders } from '../http/cors.js';
 import { paths } from '../http/paths.js';
-
-const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 import type { BrowserRoute } from './browser-route.js';
 import { getDecision } from './decision.js';
 import type { CollectorParts } from './parts.js';
@@ -49,7 +47,7 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 			const host = req.headers.host ?? (req.headers[':authority'] as string | undefined);
 			const site = sites.requireActive(host);
 			cors = corsHeadersFor(site, req.headers.origin, host);
-			outcome = await route({ req, query: new URLSearchParams(query) });
+			outcome = await route({ req, query });
 		} catch (error) {
 			outcome = errorAnswer(error, requestId, path, logger);
 		}

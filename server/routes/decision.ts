@@ -14,7 +14,8 @@ const noStore = Object.freeze({ 'Cache-Control': 'no-store' });
  * this session in the segment? With `wait`, a session that has not reported yet gets until its first report.
  */
 export function getDecision({ config, sessions, store }: CollectorParts): BrowserRoute {
-	return async ({ req, query }) => {
+	return async ({ req, query: queryString }) => {
+		const query = new URLSearchParams(queryString);
 		const segmentId = readSegmentQuery(query, config.featuredSegments, config.segments.maxIdLength);
 		const waitMs = readWait(query);
 		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions);
