@@ -13,24 +13,24 @@ interface Window {
  */
 export class RateLimit {
 	readonly #windows: LRUCache<string, Window>;
+	readonly #perMinute: number;
 
-	constructor(
-		readonly perMinute: number,
-		maxTracked: number,
-	) {
+	constructor(perMinute: number, maxTracked: number) {
+		this.#perMinute = perMinute;
 		this.#windows = new LRUCache({ max: maxTracked });
 	}
 
 	/** Counts one request for `key`; throws a 429 with `Retry-After` past the limit. */
-	take(key: string, now: number = Date.now()): void {
+	take(key: string): void {
+		const now = Date.now();
 		let window = this.#windows.get(key);
 		if (window === undefined || now - window.startedAt >= 60_000) {
 			window = { startedAt: now, count: 0 };
 			this.#windows.set(key, window);
 		}
 		window.count++;
-		if (window.count > this.perMinute) {
-			throw new HttpError(429, 'too_many_reports', `at most ${this.perMinute} reports a minute per session`, {
+		if (window.count > this.#perMinute) {
+			throw new HttpError(429, 'too_many_reports', `at most ${this.#perMinute} reports a minute per session`, {
 				'Retry-After': retryAfterSeconds(window.startedAt + 60_000 - now),
 			});
 		}

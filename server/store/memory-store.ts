@@ -8,9 +8,10 @@ export interface MemoryStoreOptions {
 	ttlSeconds: number;
 	/** Bound on concurrent `waitForReport` callers. */
 	maxWaiters?: number;
-	/** Bound on distinct segment ids shared between sessions. */
-	maxInternedIds?: number;
 }
+
+/** Bound on distinct segment ids shared between sessions. */
+const maxInternedIds = 100_000;
 
 // Most reports are empty on a first visit; they all share this one array.
 const noSegments: readonly string[] = Object.freeze([]);
@@ -25,7 +26,7 @@ export class MemorySegmentStore implements SegmentStore {
 	readonly #waiters: ReportWaiters;
 	readonly #ids: InternedIds;
 
-	constructor({ maxSessions, ttlSeconds, maxWaiters = 10_000, maxInternedIds = 100_000 }: MemoryStoreOptions) {
+	constructor({ maxSessions, ttlSeconds, maxWaiters = 10_000 }: MemoryStoreOptions) {
 		if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new TypeError('maxSessions must be a positive integer');
 		if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new TypeError('ttlSeconds must be a positive integer');
 		this.#ttlMs = ttlSeconds * 1000;

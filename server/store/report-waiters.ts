@@ -3,24 +3,22 @@
  * so that neither slow clients nor one session holding requests open can use up the waits of everyone else; past
  * a bound a waiter is answered at once with the current state.
  */
+const maxWaitersPerSession = 10;
+
 export class ReportWaiters {
 	readonly #waitersBySession = new Map<string, Set<() => void>>();
+	readonly #maxWaiters: number;
 	#count = 0;
 
-	constructor(
-		readonly maxWaiters: number,
-		readonly maxWaitersPerSession: number = 10,
-	) {
+	constructor(maxWaiters: number) {
 		if (!Number.isInteger(maxWaiters) || maxWaiters < 0) throw new TypeError('maxWaiters must be a nonnegative integer');
-		if (!Number.isInteger(maxWaitersPerSession) || maxWaitersPerSession < 0) {
-			throw new TypeError('maxWaitersPerSession must be a nonnegative integer');
-		}
+		this.#maxWaiters = maxWaiters;
 	}
 
 	/** Resolves when `notify(sessionKey)` is called or after `timeoutMs`, whichever is first. */
 	wait(sessionKey: string, timeoutMs: number): Promise<void> {
 		const sessionWaiterCount = this.#waitersBySession.get(sessionKey)?.size ?? 0;
-		if (timeoutMs <= 0 || this.#count >= this.maxWaiters || sessionWaiterCount >= this.maxWaitersPerSession) {
+		if (timeoutMs <= 0 || this.#count >= this.#maxWaiters || sessionWaiterCount >= maxWaitersPerSession) {
 			return Promise.resolve();
 		}
 		return new Promise((resolve) => {
@@ -53,9 +51,5 @@ export class ReportWaiters {
 	/** Answers every waiter now (shutdown). */
 	releaseAll(): void {
 		for (const waiters of [...this.#waitersBySession.values()]) for (const done of [...waiters]) done();
-	}
-
-	get size(): number {
-		return this.#count;
 	}
 }
