@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { parentPort } from 'node:worker_threads';
 import type { LoadJob, LoadRequest, LoadResult } from './load-job.js';
 import { ResponseReader } from './response-reader.js';

@@ -20,6 +20,9 @@ const currencyPlaces = 2;
 const decimalText = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 // Deliberately loose (one @, a dot in the domain, no spaces): the address's owner already confirmed it with Zephr.
 const emailText = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Whether `text` passes as an email address, here and for the profile's matching email (see mapping.ts). */
+export const isEmailAddress = (text: string): boolean => emailText.test(text);
 // ISO 8601 date, or date-time with optional seconds, fraction and zone.
 const isoDateTimeText = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
@@ -66,7 +69,7 @@ function coerceText(value: unknown): ScalarResult {
 function coerceEmail(value: unknown): ScalarResult {
 	if (typeof value !== 'string') return { status: 'invalid', reason: `expected an email address, got ${describe(value)}` };
 	const address = value.trim();
-	return emailText.test(address) ? { status: 'coerced', value: address } : { status: 'invalid', reason: 'is not an email address' };
+	return isEmailAddress(address) ? { status: 'coerced', value: address } : { status: 'invalid', reason: 'is not an email address' };
 }
 
 function readNumber(value: unknown): number | undefined {

@@ -5,8 +5,6 @@
  */
 export type PropertyType = 'TEXT' | 'EMAIL' | 'NUMBER' | 'DECIMAL' | 'CURRENCY' | 'DATETIME';
 
-export const propertyTypes: readonly PropertyType[] = ['TEXT', 'EMAIL', 'NUMBER', 'DECIMAL', 'CURRENCY', 'DATETIME'];
-
 // Keys are the accepted names with case, spaces, '_' and '-' removed.
 const typeByFoldedName: Readonly<Record<string, PropertyType>> = {
 	text: 'TEXT',

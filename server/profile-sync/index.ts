@@ -4,7 +4,7 @@ import { silentLogSink } from '../blueconic/log-sink.js';
 import { type BlueConicClientOptions, createBlueConicClient } from '../blueconic/profiles-client.js';
 import type { BlueConicConfig, ProfileMappingConfig, ProfileSyncConfig } from '../config/schema.js';
 import { HttpError } from '../errors/http-error.js';
-import { createProfileSyncMetrics, type ProfileSyncMetrics } from './metrics.js';
+import { createProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
 import { type UserSyncResult, syncUsers } from './sync-users.js';
 import { handleProfileSyncWebhook, type WebhookAnswer } from './webhook.js';
@@ -40,7 +40,6 @@ export interface ProfileSync {
 	syncUsers(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]>;
 	/** Stops taking new work (503) and resolves once every sync in flight has been answered. */
 	close(): Promise<void>;
-	readonly metrics: ProfileSyncMetrics;
 }
 
 export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
@@ -78,7 +77,6 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 	}
 
 	return {
-		metrics,
 		syncUsers: sync,
 		async handleWebhook(body) {
 			if (state !== 'open') {

@@ -1,4 +1,4 @@
-import { coerceAttributeValue } from '../blueconic/coerce.js';
+import { coerceAttributeValue, isEmailAddress } from '../blueconic/coerce.js';
 import type { ProfileEntry, ProfilePropertyWrite } from '../blueconic/profile-entry.js';
 import type { ProfileMappingConfig } from '../config/schema.js';
 import type { AttributeIssue, RejectionReason, SyncUser } from './sync-user.js';
@@ -13,8 +13,6 @@ export type MappedUser =
 	  }
 	| { readonly status: 'rejected'; readonly reason: RejectionReason; readonly message: string };
 
-const emailText = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 /**
  * The BlueConic properties for one user: email and tracking id set, each mapped attribute coerced to its property's
  * type. An attribute that cannot be coerced is left out and reported; an absent one is simply not sent.
@@ -24,7 +22,7 @@ export function mapUser(user: SyncUser, mapping: ProfileMappingConfig): MappedUs
 	if (email === undefined || email === '') {
 		return { status: 'rejected', reason: 'missing_email', message: 'the user has no email address, which BlueConic profiles are matched on' };
 	}
-	if (!emailText.test(email)) {
+	if (!isEmailAddress(email)) {
 		return { status: 'rejected', reason: 'invalid_email', message: `"${email.slice(0, 80)}" is not an email address` };
 	}
 	// Identity first; a mapping that names the email or tracking-id property cannot overwrite them.
@@ -50,17 +48,15 @@ export function mapUser(user: SyncUser, mapping: ProfileMappingConfig): MappedUs
 	return { status: 'mapped', email, properties: [...propertiesById.values()], attributeIssues };
 }
 
-/** The `PUT /rest/v2/profiles` entry: upsert the profile whose email property holds `email`. */
-export function toProfileEntry(
-	email: string,
-	properties: readonly ProfilePropertyWrite[],
-	mapping: ProfileMappingConfig,
-	identifier: string,
-): ProfileEntry {
+/**
+ * The `PUT /rest/v2/profiles` entry: upsert the profile whose email property holds `email`. The email is also the
+ * entry's identifier: unique within a request once users are merged by email, and readable in BlueConic's logs.
+ */
+export function toProfileEntry(email: string, properties: readonly ProfilePropertyWrite[], mapping: ProfileMappingConfig): ProfileEntry {
 	return {
 		matching: [[{ id: mapping.emailPropertyId, value: email }]],
 		properties,
 		strategy: 'UPSERT',
-		identifier,
+		identifier: email,
 	};
 }

@@ -92,8 +92,7 @@ export async function syncUsers(
 	}
 
 	if (sendable.length > 0) {
-		// The email is the identifier: unique within the request after merging, and readable in BlueConic's logs.
-		const entries = sendable.map((group) => toProfileEntry(group.email, [...group.properties.values()], profileMapping, group.email));
+		const entries = sendable.map((group) => toProfileEntry(group.email, [...group.properties.values()], profileMapping));
 		const answers = await options.client.putProfiles(entries, { objectiveIds: profileSync.objectiveIds, signal });
 		for (const [groupIndex, group] of sendable.entries()) {
 			const answer = answers[groupIndex];

@@ -35,8 +35,6 @@ export interface BackfillSummary {
 	/** Lines done before this run started (skipped). */
 	readonly resumedFrom: number;
 	readonly seconds: number;
-	/** Lines per second done by this run. */
-	readonly linesPerSecond: number;
 }
 
 /**
@@ -118,7 +116,6 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
 		doneLines: done.size,
 		resumedFrom,
 		seconds,
-		linesPerSecond: seconds > 0 ? (done.size - resumedFrom) / seconds : 0,
 	};
 }
 
