@@ -1,5 +1,5 @@
 import type { BlueConicConfig } from '../config/schema.js';
-import { type BackoffPolicy, parseRetryAfter, resolveBackoffPolicy } from '../utils/backoff.js';
+import { type BackoffPolicy, resolveBackoffPolicy } from '../utils/backoff.js';
 import type { BlueConicClientEvents } from './client-events.js';
 import { BlueConicAuthError } from './errors/blueconic-auth-error.js';
 import { BlueConicRequestError } from './errors/blueconic-request-error.js';
@@ -7,7 +7,7 @@ import { attemptRequest, parseJsonOrUndefined } from './http-attempt.js';
 import { type LogSink, silentLogSink } from './log-sink.js';
 import { readProfileWriteResults } from './profile-answer.js';
 import type { ProfileEntry, ProfileWriteResult } from './profile-entry.js';
-import { type RetryableOutcome, runWithRetries, transientReasonForStatus } from './retry-loop.js';
+import { type RetryableOutcome, retryOrAnswer, runWithRetries } from './retry-loop.js';
 import { createTokenProvider } from './token-provider.js';
 
 /** BlueConic processes at most this many entries per `PUT /rest/v2/profiles` (more: 413, only the first 1000). */
@@ -95,28 +95,20 @@ export function createBlueConicClient(options: BlueConicClientOptions): BlueConi
 						throw new BlueConicAuthError('unauthorized', 401, 'BlueConic refused a freshly issued access token (401)');
 					}
 				}
-				if (outcome.status === 'timeout') {
-					return { status: 'retry', reason: 'timeout', message: `profiles request timed out after ${config.timeoutMs} ms` };
-				}
-				if (outcome.status === 'network') {
-					return { status: 'retry', reason: 'network', message: `profiles request failed: ${outcome.message}` };
-				}
-				const { httpStatus } = outcome;
-				const transient = transientReasonForStatus(httpStatus);
-				if (transient !== undefined) {
-					return {
-						status: 'retry',
-						reason: transient,
-						message: `answered ${httpStatus} to a profiles request`,
-						retryAfterMs: parseRetryAfter(outcome.headers.get('retry-after'), now()),
-					};
-				}
+				const answer = retryOrAnswer(outcome, {
+					request: 'profiles request',
+					timeoutMs: config.timeoutMs,
+					answered: (httpStatus) => `answered ${httpStatus} to a profiles request`,
+					now,
+				});
+				if (answer.status === 'retry') return answer;
+				const { httpStatus } = answer;
 				if (httpStatus === 413) return { status: 'done', value: { status: 'too_large' } };
 				if (httpStatus === 403) {
 					throw new BlueConicAuthError('forbidden', 403, 'BlueConic forbids our client writing profiles (403); check its scopes');
 				}
-				if (httpStatus < 200 || httpStatus >= 300) throw requestErrorFrom(httpStatus, outcome.bodyText);
-				return { status: 'done', value: { status: 'written', results: readProfileWriteResults(outcome.bodyText, entries) } };
+				if (httpStatus < 200 || httpStatus >= 300) throw requestErrorFrom(httpStatus, answer.bodyText);
+				return { status: 'done', value: { status: 'written', results: readProfileWriteResults(answer.bodyText, entries) } };
 			},
 			{
 				policy,

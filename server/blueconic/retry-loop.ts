@@ -1,5 +1,6 @@
-import { type BackoffPolicy, retryDelayMs, sleep } from '../utils/backoff.js';
+import { type BackoffPolicy, parseRetryAfter, retryDelayMs, sleep } from '../utils/backoff.js';
 import { BlueConicUnavailableError, type UnavailableReason } from './errors/blueconic-unavailable-error.js';
+import type { AttemptOutcome } from './http-attempt.js';
 
 /** What one attempt produced: a final value, or a transient failure worth another attempt. */
 export type RetryableOutcome<T> =
@@ -47,8 +48,41 @@ export async function runWithRetries<T>(
 	}
 }
 
+type Retry = Extract<RetryableOutcome<never>, { status: 'retry' }>;
+
+/** How a request's transient failures are worded, and what they need to be judged. */
+export interface RetryWording {
+	/** Names the request in messages: "token request". */
+	readonly request: string;
+	readonly timeoutMs: number;
+	/** Words a transient status: "token endpoint answered 503". */
+	readonly answered: (httpStatus: number) => string;
+	readonly now: () => number;
+}
+
+/**
+ * The retry for an attempt that timed out, failed on the network or got a transient status (429, 5xx, with the
+ * answer's `Retry-After`); otherwise the answer itself, final, for the caller to read.
+ */
+export function retryOrAnswer(outcome: AttemptOutcome, wording: RetryWording): Retry | Extract<AttemptOutcome, { status: 'answered' }> {
+	if (outcome.status === 'timeout') {
+		return { status: 'retry', reason: 'timeout', message: `${wording.request} timed out after ${wording.timeoutMs} ms` };
+	}
+	if (outcome.status === 'network') {
+		return { status: 'retry', reason: 'network', message: `${wording.request} failed: ${outcome.message}` };
+	}
+	const reason = transientReasonForStatus(outcome.httpStatus);
+	if (reason === undefined) return outcome;
+	return {
+		status: 'retry',
+		reason,
+		message: wording.answered(outcome.httpStatus),
+		retryAfterMs: parseRetryAfter(outcome.headers.get('retry-after'), wording.now()),
+	};
+}
+
 /** Maps a transient HTTP status to why it is retried; `undefined` for statuses that are final. */
-export function transientReasonForStatus(httpStatus: number): UnavailableReason | undefined {
+function transientReasonForStatus(httpStatus: number): UnavailableReason | undefined {
 	if (httpStatus === 429) return 'rate_limited';
 	if (httpStatus === 503) return 'unavailable';
 	// A 5xx may or may not have been applied; re-sending is safe because every entry is an UPSERT keyed by email.

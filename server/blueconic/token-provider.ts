@@ -1,10 +1,10 @@
 import type { BlueConicConfig } from '../config/schema.js';
-import { type BackoffPolicy, parseRetryAfter } from '../utils/backoff.js';
+import type { BackoffPolicy } from '../utils/backoff.js';
 import type { BlueConicClientEvents } from './client-events.js';
 import { BlueConicAuthError } from './errors/blueconic-auth-error.js';
 import { attemptRequest, parseJsonOrUndefined } from './http-attempt.js';
 import type { LogSink } from './log-sink.js';
-import { type RetryableOutcome, runWithRetries, transientReasonForStatus } from './retry-loop.js';
+import { type RetryableOutcome, retryOrAnswer, runWithRetries } from './retry-loop.js';
 
 /** A bearer token for BlueConic's REST API, fetched with OAuth 2.0 client credentials and shared by all callers. */
 export interface AccessTokenSource {
@@ -86,23 +86,15 @@ async function requestToken(tokenUrl: string, options: TokenProviderOptions): Pr
 					},
 					{ timeoutMs: config.timeoutMs, fetch: options.fetch },
 				);
-				if (outcome.status === 'timeout') {
-					return { status: 'retry', reason: 'timeout', message: `token request timed out after ${config.timeoutMs} ms` };
-				}
-				if (outcome.status === 'network') {
-					return { status: 'retry', reason: 'network', message: `token request failed: ${outcome.message}` };
-				}
-				const transient = transientReasonForStatus(outcome.httpStatus);
-				if (transient !== undefined) {
-					return {
-						status: 'retry',
-						reason: transient,
-						message: `token endpoint answered ${outcome.httpStatus}`,
-						retryAfterMs: parseRetryAfter(outcome.headers.get('retry-after'), options.now()),
-					};
-				}
-				const body = parseJsonOrUndefined(outcome.bodyText);
-				if (outcome.httpStatus !== 200) throw authErrorFrom(outcome.httpStatus, body);
+				const answer = retryOrAnswer(outcome, {
+					request: 'token request',
+					timeoutMs: config.timeoutMs,
+					answered: (httpStatus) => `token endpoint answered ${httpStatus}`,
+					now: options.now,
+				});
+				if (answer.status === 'retry') return answer;
+				const body = parseJsonOrUndefined(answer.bodyText);
+				if (answer.httpStatus !== 200) throw authErrorFrom(answer.httpStatus, body);
 				return { status: 'done', value: readToken(body, requestedAtMs, options.refreshMarginMs) };
 			},
 			{
