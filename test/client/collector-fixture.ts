@@ -1,11 +1,8 @@
-import { createCollector, type Collector } from '../../server/app.js';
-import { listen, type RunningCollector } from '../../server/listen.js';
-import { createLogger } from '../../server/logger.js';
+import { type StartedCollector, startCollector } from '../server/collector-fixture.js';
 
 export const apiKey = 'client-test-api-key-0123456789';
 
-export interface TestCollector extends RunningCollector {
-	collector: Collector;
+export interface TestCollector extends StartedCollector {
 	/** A new memory session; returns its id (the cookie value). */
 	createSession(): string;
 	/** Reports a session's segments as the browser SDK does. */
@@ -14,21 +11,16 @@ export interface TestCollector extends RunningCollector {
 
 /** A real collector on 127.0.0.1, port 0, with memory sessions and two featured segments. */
 export async function startTestCollector(): Promise<TestCollector> {
-	const collector = createCollector(
-		{
-			session: { validate: { type: 'memory' } },
-			sites: [{ host: '127.0.0.1' }],
-			apiKeys: [apiKey],
-			featuredSegments: { 'sports-fans': 'Sports fans', 'premium-prospects': 'Premium prospects' },
-		},
-		{ logger: createLogger('silent') },
-	);
-	const running = await listen(collector, { port: 0, host: '127.0.0.1' });
-	const sessions = collector.memorySessions;
+	const running = await startCollector({
+		session: { validate: { type: 'memory' } },
+		sites: [{ host: '127.0.0.1' }],
+		apiKeys: [apiKey],
+		featuredSegments: { 'sports-fans': 'Sports fans', 'premium-prospects': 'Premium prospects' },
+	});
+	const sessions = running.collector.memorySessions;
 	if (!sessions) throw new Error('the test collector must use memory sessions');
 	return {
 		...running,
-		collector,
 		createSession: () => sessions.create({ email: 'reader@example.com' }),
 		async reportSegments(sessionId, segmentIds) {
 			const response = await fetch(`${running.url}/plugins/public/blueconic/segments`, {

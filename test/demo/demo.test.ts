@@ -1,16 +1,14 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDemo, startDemo } from '../../demo/server.js';
+import { launchChromium } from '../browser/browser.js';
 
 let demo: RunningDemo;
 let browser: Browser;
 
 beforeAll(async () => {
 	demo = await startDemo({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
-	browser = await chromium.launch({
-		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	browser = await launchChromium();
 });
 
 afterAll(async () => {

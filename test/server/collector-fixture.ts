@@ -1,4 +1,4 @@
-import { createCollector, type Collector } from '../../server/app.js';
+import { type Collector, type CollectorOptions, createCollector } from '../../server/app.js';
 import type { CollectorConfigInput } from '../../server/config/schema.js';
 import { listen, type RunningCollector } from '../../server/listen.js';
 import { createLogger } from '../../server/logger.js';
@@ -25,8 +25,11 @@ export interface StartedCollector extends RunningCollector {
 	url: string;
 }
 
-export async function startCollector(config: CollectorConfigInput = testConfig()): Promise<StartedCollector> {
-	const collector = createCollector(config, { logger: createLogger('silent') });
+export async function startCollector(
+	config: CollectorConfigInput = testConfig(),
+	options: CollectorOptions = {},
+): Promise<StartedCollector> {
+	const collector = createCollector(config, { logger: createLogger('silent'), ...options });
 	const running = await listen(collector, { port: 0, host: '127.0.0.1' });
 	return { ...running, collector };
 }

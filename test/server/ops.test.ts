@@ -3,22 +3,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCollector } from '../../server/app.js';
-import { listen, type RunningCollector } from '../../server/listen.js';
-import { createLogger } from '../../server/logger.js';
-import { apiKey, testConfig } from './collector-fixture.js';
+import { apiKey, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'bridge-ops-'));
 const scriptPath = join(folder, 'sdk.js');
 writeFileSync(scriptPath, '(()=>{window.BlueConicBridgeTest=1})();');
 
-let running: RunningCollector;
-let collector: ReturnType<typeof createCollector>;
+let running: StartedCollector;
 
 beforeAll(async () => {
-	collector = createCollector(testConfig(), { logger: createLogger('silent'), sdkScriptPath: scriptPath });
-	running = await listen(collector, { port: 0, host: '127.0.0.1' });
+	running = await startCollector(testConfig(), { sdkScriptPath: scriptPath });
 });
 afterAll(() => running.stop());
 
@@ -42,8 +37,7 @@ describe('GET /plugins/public/blueconic/sdk.js', () => {
 	});
 
 	it('answers a JSON 404 when the SDK was not built', async () => {
-		const unbuilt = createCollector(testConfig(), { logger: createLogger('silent'), sdkScriptPath: join(folder, 'missing.js') });
-		const server = await listen(unbuilt, { port: 0, host: '127.0.0.1' });
+		const server = await startCollector(testConfig(), { sdkScriptPath: join(folder, 'missing.js') });
 		try {
 			const response = await send(`${server.url}/plugins/public/blueconic/sdk.js`);
 			expect(response.status).toBe(404);
@@ -74,7 +68,7 @@ describe('operations endpoints', () => {
 	});
 
 	it('counts sessions held', async () => {
-		const sessionId = collector.memorySessions!.create();
+		const sessionId = running.collector.memorySessions!.create();
 		await send(`${running.url}/plugins/public/blueconic/segments`, {
 			method: 'POST',
 			body: '["a"]',
@@ -107,10 +101,9 @@ describe('operations endpoints', () => {
 	});
 
 	it('answers /healthz with 503 once draining', async () => {
-		const draining = createCollector(testConfig(), { logger: createLogger('silent'), sdkScriptPath: scriptPath });
-		const server = await listen(draining, { port: 0, host: '127.0.0.1' });
+		const server = await startCollector(testConfig(), { sdkScriptPath: scriptPath });
 		try {
-			draining.startDraining();
+			server.collector.startDraining();
 			const response = await send(`${server.url}/healthz`);
 			expect(response.status).toBe(503);
 			expect(errorCode(response)).toBe('shutting_down');
