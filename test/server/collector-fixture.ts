@@ -2,6 +2,7 @@ import { type Collector, type CollectorOptions, createCollector } from '../../se
 import type { CollectorConfigInput } from '../../server/config/schema.js';
 import { listen, type RunningCollector } from '../../server/listen.js';
 import { createLogger } from '../../server/logger.js';
+import { send, type TestResponse } from './http-client.js';
 
 export const apiKey = 'test-api-key-0123456789';
 
@@ -32,4 +33,21 @@ export async function startCollector(
 	const collector = createCollector(config, { logger: createLogger('silent'), ...options });
 	const running = await listen(collector, { port: 0, host: '127.0.0.1' });
 	return { ...running, collector };
+}
+
+/**
+ * Posts a segment report as the SDK does, on the test config's site (`Host: www.publisher.test`), with
+ * `cookieValue` as the session cookie; `headers` add to or replace the defaults. Resolves with the answer.
+ */
+export function reportSegments(
+	baseUrl: string,
+	cookieValue: string,
+	segmentIds: readonly string[],
+	headers: Record<string, string> = {},
+): Promise<TestResponse> {
+	return send(`${baseUrl}/plugins/public/blueconic/segments`, {
+		method: 'POST',
+		body: JSON.stringify(segmentIds),
+		headers: { host: 'www.publisher.test', 'content-type': 'application/json', cookie: `blaize_session=${cookieValue}`, ...headers },
+	});
 }

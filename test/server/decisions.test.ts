@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSessionCookie } from '../../server/sessions/signed.js';
-import { apiKey, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
+import { apiKey, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
 const host = 'www.publisher.test';
@@ -16,11 +16,7 @@ function newSession(): string {
 }
 
 async function report(sessionId: string, segmentIds: string[]): Promise<void> {
-	const response = await send(`${running.url}/plugins/public/blueconic/segments`, {
-		method: 'POST',
-		body: JSON.stringify(segmentIds),
-		headers: { host, 'content-type': 'application/json', cookie: `blaize_session=${sessionId}` },
-	});
+	const response = await reportSegments(running.url, sessionId, segmentIds);
 	expect(response.status).toBe(204);
 }
 
@@ -156,11 +152,7 @@ describe('GET /plugins/public/blueconic/decision', () => {
 		const signed = await startCollector(testConfig({ session: { validate: { type: 'signed', secret } } }));
 		try {
 			const cookie = signSessionCookie('user-7', secret, new Date(Date.now() + 60_000));
-			const post = await send(`${signed.url}/plugins/public/blueconic/segments`, {
-				method: 'POST',
-				body: '["sports"]',
-				headers: { host, 'content-type': 'application/json', cookie: `blaize_session=${cookie}` },
-			});
+			const post = await reportSegments(signed.url, cookie, ['sports']);
 			expect(post.status).toBe(204);
 			// Backends name the session by its id, the part before the first dot.
 			const decided = await send(`${signed.url}/plugins/blueconic/decide`, {

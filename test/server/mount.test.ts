@@ -5,7 +5,7 @@ import mount from 'koa-mount';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
-import { apiKey, testConfig } from './collector-fixture.js';
+import { apiKey, reportSegments, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
 // A publisher's own Koa app with the collector mounted in it: the browser endpoints then run as Koa middleware.
@@ -32,11 +32,7 @@ describe('the collector mounted in another Koa app', () => {
 	it('serves the browser endpoints', async () => {
 		const sessionId = collector.memorySessions!.create();
 		const headers = { host: 'www.publisher.test', cookie: `blaize_session=${sessionId}` };
-		const post = await send(`${url}/plugins/public/blueconic/segments`, {
-			method: 'POST',
-			body: '["sports"]',
-			headers: { ...headers, 'content-type': 'application/json', origin: 'http://app.publisher.test:8080' },
-		});
+		const post = await reportSegments(url, sessionId, ['sports'], { origin: 'http://app.publisher.test:8080' });
 		expect(post.status).toBe(204);
 		expect(post.headers['access-control-allow-origin']).toBe('http://app.publisher.test:8080');
 		const decision = await send(`${url}/plugins/public/blueconic/decision?featured=sports`, { headers });

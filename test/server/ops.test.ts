@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiKey, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
+import { apiKey, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'bridge-ops-'));
@@ -69,11 +69,7 @@ describe('operations endpoints', () => {
 
 	it('counts sessions held', async () => {
 		const sessionId = running.collector.memorySessions!.create();
-		await send(`${running.url}/plugins/public/blueconic/segments`, {
-			method: 'POST',
-			body: '["a"]',
-			headers: { host: 'www.publisher.test', 'content-type': 'application/json', cookie: `blaize_session=${sessionId}` },
-		});
+		await reportSegments(running.url, sessionId, ['a']);
 		const response = await send(`${running.url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } });
 		expect(response.text).toMatch(/blueconic_bridge_sessions_held [1-9]/);
 	});

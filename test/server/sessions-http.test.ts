@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpSessions } from '../../server/sessions/http.js';
-import { type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
+import { reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
 /** A fake of Zephr's `GET /blaize/account`: sessions it knows answer 200 with the account, others 401. */
@@ -154,26 +154,21 @@ describe('the collector with http session validation', () => {
 	});
 	afterAll(() => running.stop());
 
-	const report = (cookie: string) =>
-		send(`${running.url}/plugins/public/blueconic/segments`, {
-			method: 'POST',
-			body: '["a"]',
-			headers: { host: 'www.publisher.test', 'content-type': 'application/json', cookie },
-		});
+	const report = (cookieValue: string) => reportSegments(running.url, cookieValue, ['a']);
 
 	it('accepts a session the account endpoint knows', async () => {
-		expect((await report('blaize_session=session-jane')).status).toBe(204);
+		expect((await report('session-jane')).status).toBe(204);
 	});
 
 	it('refuses a session the account endpoint does not know', async () => {
-		const response = await report('blaize_session=someone-else');
+		const response = await report('someone-else');
 		expect(response.status).toBe(401);
 		expect(errorCode(response)).toBe('session_invalid');
 	});
 
 	it('answers 503 with Retry-After when the account endpoint fails', async () => {
 		upstream.mode = 500;
-		const response = await report('blaize_session=fresh-session');
+		const response = await report('fresh-session');
 		expect(response.status).toBe(503);
 		expect(errorCode(response)).toBe('session_check_unavailable');
 		expect(response.headers['retry-after']).toBe('5');
