@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../server/utils/package-root.js';
 
 /** The browser files the demo site serves under `/demo/`, by name, with their content types. */
 const contentTypes: Readonly<Record<string, string>> = {
@@ -14,13 +15,10 @@ export interface PublicFile {
 	content: Buffer;
 }
 
-/** Reads demo/public once at start: from the sources (tests, tsx) or from dist/demo (npm start). */
+/** Reads demo/public once at start (the build does not copy it: dist/demo reads it from the sources too). */
 export function readPublicFiles(): ReadonlyMap<string, PublicFile> {
-	const folder = [new URL('./public/', import.meta.url), new URL('../../demo/public/', import.meta.url)]
-		.map((url) => fileURLToPath(url))
-		.find((path) => existsSync(path));
-	if (folder === undefined) throw new Error('cannot find the demo/public folder');
+	const folder = join(packageRoot(), 'demo', 'public');
 	return new Map(
-		Object.entries(contentTypes).map(([name, contentType]) => [name, { contentType, content: readFileSync(`${folder}${name}`) }]),
+		Object.entries(contentTypes).map(([name, contentType]) => [name, { contentType, content: readFileSync(join(folder, name)) }]),
 	);
 }

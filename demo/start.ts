@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { defaultSdkScriptPath } from '../server/routes/sdk.js';
 import { startDemo } from './server.js';
 
 /** `npm start`: runs the demo until Ctrl-C. */
@@ -11,7 +11,7 @@ async function main(): Promise<number> {
 		return 2;
 	}
 	const host = process.env.HOST ?? '127.0.0.1';
-	if (!existsSync(fileURLToPath(new URL('../sdk/blueconic-bridge.min.js', import.meta.url)))) {
+	if (!existsSync(defaultSdkScriptPath())) {
 		console.warn('warning: dist/sdk/blueconic-bridge.min.js is missing (run `npm run build`); the page will run without the SDK');
 	}
 
