@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { maxReportBytes } from '../server/segments/segment-report.js';
 
 /**
  * The baseline: a bare node:http server doing the work the collector's two browser endpoints must do, and no
@@ -15,8 +16,9 @@ export interface BareServer {
 }
 
 const cookieName = 'blaize_session';
-const maxBodyBytes = 200 * 603 + 2;
 const maxIdLength = 200;
+// The collector's bound for its default limits (200 ids of 200 characters).
+const maxBodyBytes = maxReportBytes({ maxPerSession: 200, maxIdLength });
 
 export async function startBareServer(): Promise<BareServer> {
 	const sessions = new Map<string, { email: string }>();

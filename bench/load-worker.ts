@@ -87,8 +87,6 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
 function serialise({ method, path, headers, body }: LoadRequest, host: string): Buffer {
 	const lines = [`${method} ${path} HTTP/1.1`, `Host: ${host}`];
 	for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-	if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-length')) {
-		lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-	}
+	if (body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
 	return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body ?? ''}`);
 }

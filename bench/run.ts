@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { createCollector, createLogger, listen } from '../server/index.js';
 import { sessionKeyOf } from '../server/store/session-key.js';
 import { startBareServer } from './bare-server.js';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
 		const segmentsBySession = sessionIds.map(() => pickSegmentIds(pool, settings.segmentsPerSession));
 		const targets: Target[] = [
 			{ name: 'bare', port: bare.port },
-			{ name: 'collector', port: new URL(running.url).port === '' ? 80 : Number(new URL(running.url).port) },
+			{ name: 'collector', port: (running.server.address() as AddressInfo).port },
 		];
 
 		const postRequests: LoadRequest[] = sessionIds.map((sessionId, index) => {
@@ -75,7 +76,6 @@ async function main(): Promise<void> {
 				headers: {
 					Cookie: `blaize_session=${sessionId}`,
 					'Content-Type': 'application/json',
-					'Content-Length': String(Buffer.byteLength(body)),
 				},
 				body,
 			};
