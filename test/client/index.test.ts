@@ -139,9 +139,8 @@ describe('errors', () => {
 	});
 
 	it('fails with code "timeout" when the collector does not answer in time', async () => {
-		const silentServer = await startSilentServer();
-		try {
-			const client = createDecisionClient({ baseUrl: silentServer.url, apiKey, timeoutMs: 150 });
+		await withSilentServer(async (url) => {
+			const client = createDecisionClient({ baseUrl: url, apiKey, timeoutMs: 150 });
 			const startedAt = Date.now();
 			const error = await thrownBy(() => client.isInSegment('a-session-id', 'sports-fans'));
 
@@ -150,42 +149,36 @@ describe('errors', () => {
 			expect(error.message).toContain('150 ms');
 			expect(error.message).not.toContain(apiKey);
 			expect(Date.now() - startedAt).toBeLessThan(5_000);
-		} finally {
-			await silentServer.close();
-		}
+		});
 	});
 
 	it('keeps session ids out of messages', async () => {
-		const silentServer = await startSilentServer();
-		try {
-			const client = createDecisionClient({ baseUrl: silentServer.url, apiKey, timeoutMs: 50 });
+		await withSilentServer(async (url) => {
+			const client = createDecisionClient({ baseUrl: url, apiKey, timeoutMs: 50 });
 			const error = await thrownBy(() => client.sessionSegments('secret-session-id'));
 
 			expect(error.message).toContain('/plugins/blueconic/sessions/:sessionId/segments');
 			expect(error.message).not.toContain('secret-session-id');
-		} finally {
-			await silentServer.close();
-		}
+		});
 	});
 
 	it('fails with code "aborted" when the caller aborts', async () => {
-		const silentServer = await startSilentServer();
-		try {
-			const client = createDecisionClient({ baseUrl: silentServer.url, apiKey, timeoutMs: 10_000 });
+		await withSilentServer(async (url) => {
+			const client = createDecisionClient({ baseUrl: url, apiKey, timeoutMs: 10_000 });
 			const controller = new AbortController();
 			setTimeout(() => controller.abort(), 50);
 			const error = await thrownBy(() => client.featuredSegments({ signal: controller.signal }));
 
 			expect(error.code).toBe('aborted');
-		} finally {
-			await silentServer.close();
-		}
+		});
 	});
 
 	it('fails with code "network_error" when nothing listens', async () => {
-		const silentServer = await startSilentServer();
-		await silentServer.close();
-		const client = createDecisionClient({ baseUrl: silentServer.url, apiKey });
+		let closedUrl = '';
+		await withSilentServer(async (url) => {
+			closedUrl = url;
+		});
+		const client = createDecisionClient({ baseUrl: closedUrl, apiKey });
 		const error = await thrownBy(() => client.featuredSegments());
 
 		expect(error.code).toBe('network_error');
@@ -211,16 +204,14 @@ describe('errors', () => {
 });
 
 /** A server that accepts connections and never answers. */
-async function startSilentServer(): Promise<{ url: string; close(): Promise<void> }> {
+/** Runs `test` against a server on 127.0.0.1 that takes requests and never answers them; closes it after. */
+async function withSilentServer(test: (url: string) => Promise<void>): Promise<void> {
 	const server: Server = createServer(() => {});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	return {
-		url: `http://127.0.0.1:${port}`,
-		close: () =>
-			new Promise<void>((resolve) => {
-				server.closeAllConnections();
-				server.close(() => resolve());
-			}),
-	};
+	try {
+		await test(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+	} finally {
+		server.closeAllConnections();
+		await new Promise<void>((resolve) => server.close(() => resolve()));
+	}
 }
