@@ -82,10 +82,16 @@ test('posts with keepalive, so that a report sent as the page is left still arri
 	expect(posts[1]?.body).toBe('["leaving"]');
 });
 
-test('posts an unchanged set again on a BlueConic event once its delivery is ten minutes old', async () => {
+/** A page where the snippet has delivered `["a"]` and written its record. */
+async function openDeliveredPage() {
 	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
 	await env.server.waitForPosts(1);
 	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
+	return page;
+}
+
+test('posts an unchanged set again on a BlueConic event once its delivery is ten minutes old', async () => {
+	const page = await openDeliveredPage();
 	await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 	await sleep(200);
 	expect(env.server.posts).toHaveLength(1);
@@ -100,9 +106,7 @@ test('posts an unchanged set again on a BlueConic event once its delivery is ten
 });
 
 test('posts an unchanged set again once the readable session cookie changed', async () => {
-	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
-	await env.server.waitForPosts(1);
-	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
+	const page = await openDeliveredPage();
 	await page.evaluate(() => {
 		document.cookie = 'blaize_session=signed-in; path=/';
 		window.fakeBlueConic.fire('PAGEVIEW');
@@ -112,9 +116,7 @@ test('posts an unchanged set again once the readable session cookie changed', as
 });
 
 test('writes the record the script tag reads: no second post for the same set on its next page in the tab', async () => {
-	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
-	await env.server.waitForPosts(1);
-	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
+	const page = await openDeliveredPage();
 	env.server.page(
 		'/snippet-then-script-tag',
 		pageHtml([
