@@ -16,7 +16,7 @@ export interface ResolvedClientOptions {
 	fetch: typeof globalThis.fetch;
 }
 
-export const defaultTimeoutMs = 2_000;
+const defaultTimeoutMs = 2_000;
 
 /** Checks every option once; throws a `TypeError` naming the first bad one (never echoing the API key). */
 export function resolveClientOptions(options: DecisionClientOptions): ResolvedClientOptions {

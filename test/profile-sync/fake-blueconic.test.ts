@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeBlueConic, startFakeBlueConic } from '../fakes/blueconic-rest.js';
 
-/** The fake's own contract, which the demo relies on too. */
+/** The fake's own contract, which the profile-sync tests rely on. */
 describe('fake BlueConic REST server', () => {
 	let fake: FakeBlueConic;
 	beforeEach(async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signSessionCookie } from '../../server/sessions/signed.js';
 import { apiKey } from './collector-fixture.js';
 import { send } from './http-client.js';
 
@@ -60,7 +61,6 @@ describe('blueconic-bridge serve', () => {
 		expect((await send(`${url}/healthz`)).status).toBe(200);
 
 		// A decision waiting for a first report is in flight when the signal arrives: it must still be answered.
-		const { signSessionCookie } = await import('../../server/sessions/signed.js');
 		const cookie = signSessionCookie('s1', env.SESSION_SECRET, new Date(Date.now() + 60_000));
 		const inFlight = send(`${url}/plugins/public/blueconic/decision?segment=a&wait=1500`, {
 			headers: { cookie: `blaize_session=${cookie}` },

@@ -1,3 +1,5 @@
+import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSessionCookie } from '../../server/sessions/signed.js';
 import { apiKey, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
@@ -103,12 +105,10 @@ describe('GET /plugins/public/blueconic/decision', () => {
 	});
 
 	it('answers decisions over HTTP/2, where the host comes as :authority', async () => {
-		const { createServer } = await import('node:http2');
-		const { connect } = await import('node:http2');
-		const server = createServer(running.collector.callback() as never);
+		const server = createHttp2Server(running.collector.callback() as never);
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-		const { port } = server.address() as import('node:net').AddressInfo;
-		const session = connect(`http://127.0.0.1:${port}`);
+		const { port } = server.address() as AddressInfo;
+		const session = connectHttp2(`http://127.0.0.1:${port}`);
 		try {
 			const sessionId = newSession();
 			await report(sessionId, ['sports']);

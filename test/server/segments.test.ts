@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionKeyOf } from '../../server/store/session-key.js';
 import { type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { errorCode, send, type TestRequest } from './http-client.js';
 
@@ -24,7 +25,7 @@ function post(body: string | Buffer, { headers = {}, ...rest }: TestRequest = {}
 }
 
 async function heldSegments(id: string = sessionId) {
-	const read = await running.collector.store.read((await import('../../server/store/session-key.js')).sessionKeyOf(id));
+	const read = await running.collector.store.read(sessionKeyOf(id));
 	return read.status === 'hit' ? [...read.segmentIds] : read.status;
 }
 
