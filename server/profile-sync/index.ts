@@ -7,7 +7,7 @@ import { HttpError } from '../errors/http-error.js';
 import { createProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
 import { type UserSyncResult, syncUsers } from './sync-users.js';
-import { handleProfileSyncWebhook, type WebhookAnswer } from './webhook.js';
+import { errorAnswer, handleProfileSyncWebhook, type WebhookAnswer } from './webhook.js';
 
 export type { WebhookAnswer } from './webhook.js';
 export type { UserSyncResult } from './sync-users.js';
@@ -72,17 +72,15 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 	}
 
 	function sync(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]> {
-		if (state !== 'open') return Promise.reject(new HttpError(503, 'shutting_down', 'profile sync is shutting down', { 'Retry-After': '5' }));
+		if (state !== 'open') return Promise.reject(shuttingDown());
 		return track(syncUsers(users, { client, profileMapping, profileSync: profileSyncRules, metrics }, signal));
 	}
 
 	return {
 		syncUsers: sync,
 		async handleWebhook(body) {
-			if (state !== 'open') {
-				const error = new HttpError(503, 'shutting_down', 'profile sync is shutting down', { 'Retry-After': '5' });
-				return { status: error.status, body: error.toJSON(), headers: error.headers };
-			}
+			// Refused before the body is read: a sender retries the whole request later anyway.
+			if (state !== 'open') return errorAnswer(shuttingDown());
 			return handleProfileSyncWebhook(body, { syncUsers: (users) => sync(users), metrics, logger, maxUsersPerRequest, minRetryAfterMs });
 		},
 		async close() {
@@ -90,4 +88,8 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 			await Promise.allSettled([...inFlight]);
 		},
 	};
+}
+
+function shuttingDown(): HttpError {
+	return new HttpError(503, 'shutting_down', 'profile sync is shutting down', { 'Retry-After': '5' });
 }

@@ -87,7 +87,8 @@ export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDepen
 	return { status: 200, body: { results } };
 }
 
-function errorAnswer(error: HttpError): WebhookAnswer {
+/** The webhook answer for a refusal: the error's status, JSON body and headers. */
+export function errorAnswer(error: HttpError): WebhookAnswer {
 	return { status: error.status, body: error.toJSON(), headers: error.headers };
 }
 
