@@ -1,7 +1,13 @@
-import type { CollectorConfig, SiteConfig } from '../config/schema.js';
+import type { CollectorConfig } from '../config/schema.js';
 import { HttpError } from '../errors/http-error.js';
 
-export type Site = Pick<SiteConfig, 'host' | 'origins'>;
+/** What browser endpoints need of a site: the origins allowed to call it cross-origin. */
+export interface Site {
+	readonly origins: readonly string[];
+}
+
+// With `sites: "*"`, every host is a site that takes same-origin requests only.
+const anyHost: Site = Object.freeze({ origins: Object.freeze([]) });
 
 /**
  * A request's site is its `Host` (port ignored). Browser endpoints answer only for active sites, like the
@@ -17,8 +23,8 @@ export class Sites {
 
 	/** The active site for a `Host` header; 404 `site_not_active` otherwise. */
 	requireActive(hostHeader: string | undefined): Site {
+		if (this.#activeByHost === 'every host') return anyHost;
 		const host = hostnameOf(hostHeader ?? '');
-		if (this.#activeByHost === 'every host') return { host, origins: [] };
 		const site = this.#activeByHost.get(host);
 		if (site === undefined) {
 			throw new HttpError(404, 'site_not_active', `the BlueConic bridge is not active for ${host.slice(0, 100) || 'this host'}`);
