@@ -44,6 +44,10 @@ test('posts when BlueConic arrives after the snippet', async () => {
 test('posts a changed set after a BlueConic event, but not an unchanged one, nor again after a reload', async () => {
 	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
 	await env.server.waitForPosts(1);
+	// The server has the post before the page has its answer: wait until the snippet recorded the delivery.
+	await expect
+		.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments')))
+		.toMatch(/\["a"\]$/);
 	await page.evaluate(() => window.fakeBlueConic.fire('PAGEVIEW'));
 	await page.reload();
 	await sleep(400);
