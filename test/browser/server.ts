@@ -88,7 +88,7 @@ export class TestServer {
 	}
 
 	/** Resolves with the posts once at least `count` arrived; rejects after `timeoutMs`. */
-	waitForPosts(count: number, timeoutMs = 5_000): Promise<RecordedPost[]> {
+	waitForPosts(count: number, timeoutMs = 15_000): Promise<RecordedPost[]> {
 		return new Promise((resolve, reject) => {
 			const check = (): void => {
 				if (this.posts.length < count) return;
