@@ -50,6 +50,8 @@ test('sends a report still waiting for its retry as a beacon when the visitor le
 	env.server.page('/elsewhere', pageHtml([]));
 	const { page } = await openPage({ 'data-retry-delay': '20000' });
 	await env.server.waitForPosts(1);
+	// Time for the page to read the 503 and schedule its retry (the page shows no sign of it to wait for).
+	await sleep(500);
 	await page.goto(env.server.url('/elsewhere'));
 	const [, beacon] = await env.server.waitForPosts(2);
 	expect(beacon).toMatchObject({ body: '["a"]', cookie: 'blaize_session=session-1' });

@@ -47,11 +47,13 @@ describe('ready detection', () => {
 	});
 
 	test('gives up quietly when BlueConic never loads, and ignores it arriving after the timeout', async () => {
-		const { consoleMessages, pageErrors } = await openPage([
+		const { page, consoleMessages, pageErrors } = await openPage([
 			sdkScript({ 'data-timeout': '200' }),
 			fakeBlueConicScript({ 'data-segments': 'too-late', 'data-delay': '500' }),
 		]);
-		await sleep(900);
+		// BlueConic has arrived (else this run proves nothing), and had time to fire its events.
+		await page.waitForFunction(() => window.blueConicClient !== undefined);
+		await sleep(300);
 		expect(env.server.posts).toEqual([]);
 		expect(consoleMessages).toEqual([]);
 		expect(pageErrors).toEqual([]);
@@ -114,7 +116,7 @@ describe('posting on change', () => {
 		await env.server.waitForPosts(1);
 		// The SDK's pushState wrapper posts nothing for an unchanged set; only the change below can cause a post.
 		await page.evaluate(() => history.pushState({}, '', '/second'));
-		await sleep(250);
+		await sleep(600);
 		await page.evaluate(() => {
 			window.fakeBlueConic.setSegments(['back']);
 			history.back();
@@ -145,14 +147,18 @@ describe('posting on change', () => {
 describe('keeping the collector\'s report alive', () => {
 	test('posts an unchanged set again on the first BlueConic event after data-refresh-interval, not before', async () => {
 		// Long enough that a slow machine still fires the first event well inside the interval.
-		const refreshIntervalMs = 3_000;
+		const refreshIntervalMs = 5_000;
 		const { page } = await openPage([
 			fakeBlueConicScript({ 'data-segments': 'a' }),
 			sdkScript({ 'data-refresh-interval': String(refreshIntervalMs) }),
 		]);
 		await env.server.waitForPosts(1);
-		const deliveredAt = Date.now();
 		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+		// The page's own stamp (the record starts with it), not the time the server had the post: the page reads
+		// the answer later, and its age counts from then.
+		const deliveredAt = await page.evaluate(() =>
+			parseInt(sessionStorage.getItem('blueconic-bridge:/plugins/public/blueconic/segments') ?? ''),
+		);
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(100);
 		expect(Date.now() - deliveredAt).toBeLessThan(refreshIntervalMs); // else this run proves nothing
@@ -172,6 +178,7 @@ describe('keeping the collector\'s report alive', () => {
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(200);
 		expect(env.server.posts).toHaveLength(1);
+		const recordBeforeSignIn = await page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/plugins/public/blueconic/segments'));
 		await page.evaluate(() => {
 			document.cookie = 'blaize_session=signed-in; path=/';
 			window.fakeBlueConic.fire('onEventReady');
@@ -179,7 +186,9 @@ describe('keeping the collector\'s report alive', () => {
 		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=signed-in' });
 		// The stored record keeps a fingerprint of the cookie, never the cookie itself.
-		const record = await page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/plugins/public/blueconic/segments'));
+		const readRecord = () => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/plugins/public/blueconic/segments'));
+		await expect.poll(readRecord).not.toBe(recordBeforeSignIn);
+		const record = await readRecord();
 		expect(record).toMatch(/^\d+\|-?\d+\|\["a"\]$/);
 		expect(record).not.toContain('signed-in');
 	});
