@@ -319,7 +319,14 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 				sendJson(response, logged, fault.status, fault.body ?? { code: `HTTP_${fault.status}`, message: 'injected', errors: [] }, fault.headers);
 				return;
 			}
-			await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+			// A client that gives up (timeout, interruption) ends the wait: no timer outlives the request.
+			await new Promise<void>((resolve) => {
+				const timer = setTimeout(resolve, fault.delayMs);
+				response.once('close', () => {
+					clearTimeout(timer);
+					resolve();
+				});
+			});
 			if (response.destroyed) return;
 		}
 		if (url.pathname === '/rest/v2/oauth/token' && request.method === 'POST') {

@@ -7,7 +7,7 @@ import type { FakeBlueConic } from '../fakes/blueconic-rest.js';
 export const fastRetry: BackoffPolicy = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 3_000 };
 
 export function blueconicConfigFor(fake: FakeBlueConic, overrides: Partial<BlueConicConfig> = {}): BlueConicConfig {
-	return { baseUrl: fake.url, clientId: 'test-client', clientSecret: 'test-secret', scope: undefined, timeoutMs: 2_000, retry: fastRetry, ...overrides };
+	return { baseUrl: fake.url, clientId: 'test-client', clientSecret: 'test-secret', scope: undefined, timeoutMs: 10_000, retry: fastRetry, ...overrides };
 }
 
 export const profileMapping: ProfileMappingConfig = {

@@ -141,9 +141,9 @@ describe('BlueConic profiles client', () => {
 	it('retries through 503s, dropped connections and timeouts with backoff', async () => {
 		fake.inject({ kind: 'status', status: 503 });
 		fake.inject({ kind: 'drop' });
-		fake.inject({ kind: 'delay', delayMs: 2_500 });
+		fake.inject({ kind: 'delay', delayMs: 10_000 });
 		// A timeout far above a loopback round trip even on a loaded CI machine, so only the delayed answer times out.
-		const bc = client({ config: blueconicConfigFor(fake, { timeoutMs: 1_000 }), retry: { ...fastRetry, maxAttempts: 5 } });
+		const bc = client({ config: blueconicConfigFor(fake, { timeoutMs: 3_000 }), retry: { ...fastRetry, maxAttempts: 5 } });
 		const results = await bc.putProfiles(entries(2));
 		expect(results.map((result) => result.state)).toEqual(['CREATED', 'CREATED']);
 		expect(retries).toEqual(['unavailable', 'network', 'timeout']);

@@ -65,11 +65,11 @@ function buildInput(count: number, problemEvery = 0) {
 	return { text: `${lines.join('\n')}\n`, emailByLine, expectedRejects, lineCount: lines.length };
 }
 
-function configFile(fake: FakeBlueConic, extra: Record<string, unknown> = {}) {
+function configFile(fake: FakeBlueConic, extra: Record<string, unknown> = {}, timeoutMs = 5_000) {
 	return JSON.stringify({
 		session: { validate: { type: 'memory' } },
 		sites: '*',
-		blueconic: { baseUrl: fake.url, clientId: 'env:BC_ID', clientSecret: 'env:BC_SECRET', timeoutMs: 5_000 },
+		blueconic: { baseUrl: fake.url, clientId: 'env:BC_ID', clientSecret: 'env:BC_SECRET', timeoutMs },
 		profileMapping,
 		...extra,
 	});
@@ -156,7 +156,9 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		await writeFile(paths().input, input.text);
 		const interruption = new AbortController();
 		const holdsFirstLine = (body: unknown) => Array.isArray(body) && JSON.stringify(body).includes('"user0@example.com"');
-		fake.inject({ kind: 'delay', delayMs: 5_000, when: (request) => holdsFirstLine(request.body) });
+		// Held far longer than any wait below, and not timed out meanwhile: the interruption is what ends it.
+		await writeFile(paths().config, configFile(fake, {}, 60_000));
+		fake.inject({ kind: 'delay', delayMs: 60_000, when: (request) => holdsFirstLine(request.body) });
 		const running = runSyncCommand(argv('--state', paths().state, '--batch-size', '10', '--concurrency', '3'), captureIo(), {
 			...commandOptions,
 			signal: interruption.signal,
@@ -288,7 +290,7 @@ describe('blueconic-bridge sync (backfill command)', () => {
 	});
 });
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (!(await condition())) {
 		if (Date.now() > deadline) throw new Error('condition not met in time');

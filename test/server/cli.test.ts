@@ -62,10 +62,11 @@ describe('blueconic-bridge serve', () => {
 
 		// A decision waiting for a first report is in flight when the signal arrives: it must still be answered.
 		const cookie = signSessionCookie('s1', env.SESSION_SECRET, new Date(Date.now() + 60_000));
-		const inFlight = send(`${url}/plugins/public/blueconic/decision?segment=a&wait=1500`, {
+		const inFlight = send(`${url}/plugins/public/blueconic/decision?segment=a&wait=3000`, {
 			headers: { cookie: `blaize_session=${cookie}` },
 		});
-		await new Promise((resolve) => setTimeout(resolve, 200));
+		// The child process has no hook to say the request arrived: give it a second, a third of the wait.
+		await new Promise((resolve) => setTimeout(resolve, 1_000));
 		cli.child.kill('SIGTERM');
 		const answer = await inFlight;
 		expect(answer.status).toBe(200);

@@ -25,7 +25,14 @@ describe('listen().stop()', () => {
 				}
 			}
 		})();
-		await new Promise((resolve) => setTimeout(resolve, 450)); // mid-way through the second request
+		// Stop while the second request is being answered (a fixed delay could land between two requests, when the
+		// connection is idle for an instant and a drain rightly closes it).
+		await new Promise<void>((resolve) => {
+			let requests = 0;
+			running.server.on('request', () => {
+				if (++requests === 2) resolve();
+			});
+		});
 		const stopped = running.stop().then(() => 'stopped' as const);
 		const timeout = new Promise<'still running'>((resolve) => setTimeout(resolve, 3_000, 'still running'));
 		expect(await Promise.race([stopped, timeout])).toBe('stopped');
