@@ -56,7 +56,8 @@ export async function startDemo({ port = 3000, host = '127.0.0.1', logLevel = 'w
 
 	const loopbackUrl = await startListening(server, port, host);
 	const address = server.address() as AddressInfo;
-	decisionClient = createDecisionClient({ baseUrl: loopbackUrl, apiKey });
+	// The collector runs in this process: a slow answer means a busy machine, not a lost one, so wait for it.
+	decisionClient = createDecisionClient({ baseUrl: loopbackUrl, apiKey, timeoutMs: 10_000 });
 	const shownHost = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 
 	let stopping: Promise<void> | undefined;
