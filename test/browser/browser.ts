@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { optionDefaults } from '../../sdk/options.js';
+import { deliveredReportKey } from '../../sdk/storage.js';
 import { TestServer } from './server.js';
 
 const builtScript = fileURLToPath(new URL('../../dist/sdk/blueconic-bridge.min.js', import.meta.url));
@@ -63,6 +65,11 @@ export async function openWatchedPage(browser: Browser): Promise<WatchedPage> {
 }
 
 /** Resolves after `ms` milliseconds. */
+/** The tab's record of its last delivery to `endpoint` (see sdk/storage.ts: `<deliveredAt>|<fingerprint>|<report>`). */
+export function deliveryRecord(page: Page, endpoint = optionDefaults.endpoint): Promise<string | null> {
+	return page.evaluate((key) => sessionStorage.getItem(key), deliveredReportKey(endpoint));
+}
+
 export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }

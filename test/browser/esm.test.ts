@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { SegmentSync } from '../../sdk/index.js';
-import { fakeBlueConicScript, openWatchedPage, pageHtml, sessionCookieHeader, sleep, useBrowserAndServer } from './browser.js';
+import { deliveryRecord, fakeBlueConicScript, openWatchedPage, pageHtml, sessionCookieHeader, sleep, useBrowserAndServer } from './browser.js';
 
 /** What the test page's module leaves on `window`. */
 interface EsmPage {
@@ -98,7 +98,7 @@ test('the module build takes refreshInterval and flush({ force: true })', async 
 	await page.evaluate(() => (window as unknown as EsmPage).segmentSync.flush({ force: true }));
 	expect(env.server.posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
 	// The page's own stamp of the forced delivery (the record starts with it): the refresh interval counts from it.
-	const forcedAt = await page.evaluate(() => parseInt(sessionStorage.getItem('blueconic-bridge:/api/segments') ?? ''));
+	const forcedAt = parseInt((await deliveryRecord(page, '/api/segments')) ?? '');
 	await page.evaluate(() => (window as unknown as EsmPage).segmentSync.flush());
 	expect(Date.now() - forcedAt).toBeLessThan(refreshIntervalMs); // else this run proves nothing
 	expect(env.server.posts).toHaveLength(2);

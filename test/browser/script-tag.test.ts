@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+	deliveryRecord,
 	fakeBlueConicScript,
 	openWatchedPage,
 	pageHtml,
@@ -156,9 +157,7 @@ describe('keeping the collector\'s report alive', () => {
 		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
 		// The page's own stamp (the record starts with it), not the time the server had the post: the page reads
 		// the answer later, and its age counts from then.
-		const deliveredAt = await page.evaluate(() =>
-			parseInt(sessionStorage.getItem('blueconic-bridge:/plugins/public/blueconic/segments') ?? ''),
-		);
+		const deliveredAt = parseInt((await deliveryRecord(page)) ?? '');
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(100);
 		expect(Date.now() - deliveredAt).toBeLessThan(refreshIntervalMs); // else this run proves nothing
@@ -178,7 +177,7 @@ describe('keeping the collector\'s report alive', () => {
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(200);
 		expect(env.server.posts).toHaveLength(1);
-		const recordBeforeSignIn = await page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/plugins/public/blueconic/segments'));
+		const recordBeforeSignIn = await deliveryRecord(page);
 		await page.evaluate(() => {
 			document.cookie = 'blaize_session=signed-in; path=/';
 			window.fakeBlueConic.fire('onEventReady');
@@ -186,9 +185,8 @@ describe('keeping the collector\'s report alive', () => {
 		const posts = await env.server.waitForPosts(2);
 		expect(posts[1]).toMatchObject({ body: '["a"]', cookie: 'blaize_session=signed-in' });
 		// The stored record keeps a fingerprint of the cookie, never the cookie itself.
-		const readRecord = () => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/plugins/public/blueconic/segments'));
-		await expect.poll(readRecord).not.toBe(recordBeforeSignIn);
-		const record = await readRecord();
+		await expect.poll(() => deliveryRecord(page)).not.toBe(recordBeforeSignIn);
+		const record = await deliveryRecord(page);
 		expect(record).toMatch(/^\d+\|-?\d+\|\["a"\]$/);
 		expect(record).not.toContain('signed-in');
 	});

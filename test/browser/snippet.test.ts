@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { fakeBlueConicScript, openWatchedPage, pageHtml, sessionCookieHeader, sleep, useBrowserAndServer } from './browser.js';
+import { deliveryRecord, fakeBlueConicScript, openWatchedPage, pageHtml, sessionCookieHeader, sleep, useBrowserAndServer } from './browser.js';
 
 const snippetBody = readFileSync(new URL('../../dist/sdk/snippet.min.js', import.meta.url), 'utf8');
 const nonce = 'c25pcHBldA';
@@ -42,12 +42,9 @@ test('posts when BlueConic arrives after the snippet', async () => {
 });
 
 test('posts a changed set after a BlueConic event, but not an unchanged one, nor again after a reload', async () => {
-	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
-	await env.server.waitForPosts(1);
-	// The server has the post before the page has its answer: wait until the snippet recorded the delivery.
-	await expect
-		.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments')))
-		.toMatch(/\["a"\]$/);
+	// Delivered and recorded: the server has a post before the page has its answer, and a reload in between
+	// would rightly post the unconfirmed report again.
+	const page = await openDeliveredPage();
 	await page.evaluate(() => window.fakeBlueConic.fire('PAGEVIEW'));
 	await page.reload();
 	await sleep(400);
@@ -90,7 +87,7 @@ test('posts with keepalive, so that a report sent as the page is left still arri
 async function openDeliveredPage() {
 	const { page } = await openPage({ blueConicFirst: true, fakeAttributes: { 'data-segments': 'a' } });
 	await env.server.waitForPosts(1);
-	await expect.poll(() => page.evaluate(() => sessionStorage.getItem('blueconic-bridge:/collector/segments'))).toMatch(/\|\["a"\]$/);
+	await expect.poll(() => deliveryRecord(page, '/collector/segments')).toMatch(/\|\["a"\]$/);
 	return page;
 }
 
