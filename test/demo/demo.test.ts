@@ -30,7 +30,7 @@ async function openDemo(): Promise<{ page: Page; problems: string[] }> {
 }
 
 async function offerResult(page: Page, expected: string): Promise<void> {
-	await expect.poll(() => page.getAttribute('#offer', 'data-result'), { timeout: 10_000 }).toBe(expected);
+	await expect.poll(() => page.getAttribute('#offer', 'data-result')).toBe(expected);
 	expect(await page.textContent('#offer-result')).toBe(expected);
 }
 
@@ -64,17 +64,17 @@ describe('the demo', () => {
 		await page.waitForSelector('#account-state[data-signed-in="true"]');
 		expect(await page.textContent('#account-state')).toContain('jane@example.com');
 		await offerResult(page, 'no');
-		await expect.poll(() => page.getAttribute('#collector-segments', 'data-state'), { timeout: 10_000 }).toBe('held');
+		await expect.poll(() => page.getAttribute('#collector-segments', 'data-state')).toBe('held');
 		expect(await page.textContent('#collector-segments')).toBe('(none)');
 
 		// A non-featured segment: reported, the decision stays "no".
 		await page.check('#segment-choices input[value="tech-readers"]');
-		await expect.poll(() => page.textContent('#collector-segments'), { timeout: 10_000 }).toBe('tech-readers');
+		await expect.poll(() => page.textContent('#collector-segments')).toBe('tech-readers');
 		await offerResult(page, 'no');
 
 		// The featured segment: the collector now answers "yes".
 		await page.check('#segment-choices input[value="premium-prospects"]');
-		await expect.poll(() => page.textContent('#collector-segments'), { timeout: 10_000 }).toBe('premium-prospects, tech-readers');
+		await expect.poll(() => page.textContent('#collector-segments')).toBe('premium-prospects, tech-readers');
 		await offerResult(page, 'yes');
 		expect(await page.textContent('#offer-title')).toContain('Premium offer');
 		// DEMO_SCREENSHOT=/tmp/demo.png keeps a picture of the page in this state, to check how it looks.
@@ -82,7 +82,7 @@ describe('the demo', () => {
 
 		// Untick it: back to "no".
 		await page.uncheck('#segment-choices input[value="premium-prospects"]');
-		await expect.poll(() => page.textContent('#collector-segments'), { timeout: 10_000 }).toBe('tech-readers');
+		await expect.poll(() => page.textContent('#collector-segments')).toBe('tech-readers');
 		await offerResult(page, 'no');
 
 		// A reload keeps the session and the profile's segments; the decision is still answered from the collector.
@@ -114,7 +114,7 @@ describe('the demo', () => {
 
 		await offerResult(page, 'yes');
 		// The segments shown come from a lookup of their own, made after the decision may already be on the page.
-		await expect.poll(() => page.textContent('#collector-segments'), { timeout: 10_000 }).toBe('premium-prospects');
+		await expect.poll(() => page.textContent('#collector-segments')).toBe('premium-prospects');
 		await page.context().close();
 	});
 });
