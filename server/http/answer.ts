@@ -1,13 +1,22 @@
 import type { ServerResponse } from 'node:http';
-import { isHttpError } from '../errors/http-error.js';
+import type { Context } from 'koa';
+import { type HttpError, isHttpError } from '../errors/http-error.js';
 import type { Logger } from '../logger.js';
 
-/** An HTTP answer as data: what browser routes return and `writeAnswer` sends. */
+/**
+ * An HTTP answer as data, free of any framework: what browser routes and the profile-sync webhook return,
+ * sent by `writeAnswer` (node:http) or `setAnswer` (Koa).
+ */
 export interface Answer {
-	status: number;
-	headers?: Readonly<Record<string, string>>;
+	readonly status: number;
+	readonly headers?: Readonly<Record<string, string>>;
 	/** Serialised as JSON. Absent: no body (204, 304). */
-	json?: unknown;
+	readonly body?: unknown;
+}
+
+/** The answer for a refusal: the error's status, JSON body and headers. */
+export function httpErrorAnswer(error: HttpError): Answer {
+	return { status: error.status, headers: error.headers, body: error.toJSON() };
 }
 
 /**
@@ -17,14 +26,14 @@ export interface Answer {
 export function errorAnswer(error: unknown, requestId: string, path: string, logger: Logger): Answer {
 	if (isHttpError(error)) {
 		if (error.status >= 500) logger.warn({ requestId, code: error.code, path }, error.message);
-		return { status: error.status, headers: error.headers, json: error.toJSON() };
+		return httpErrorAnswer(error);
 	}
 	if (isExposedClientError(error)) {
 		// Koa's and the router's own refusals (a malformed URL, say) carry a status and a safe message.
-		return { status: error.status, json: { error: { code: 'bad_request', message: error.message } } };
+		return { status: error.status, body: { error: { code: 'bad_request', message: error.message } } };
 	}
 	logger.error({ requestId, path, err: error }, 'unexpected error');
-	return { status: 500, json: { error: { code: 'internal_error', message: `unexpected error; request id ${requestId}` } } };
+	return { status: 500, body: { error: { code: 'internal_error', message: `unexpected error; request id ${requestId}` } } };
 }
 
 const jsonContentType = 'application/json; charset=utf-8';
@@ -33,16 +42,23 @@ const jsonContentType = 'application/json; charset=utf-8';
  * Writes an answer in one `writeHead`, with `baseHeaders` (name, value, name, value, ...) before the answer's
  * own. A flat list and one call cost less than header-by-header `setHeader` on the hot paths.
  */
-export function writeAnswer(res: ServerResponse, { status, headers, json }: Answer, baseHeaders: string[]): void {
+export function writeAnswer(res: ServerResponse, { status, headers, body }: Answer, baseHeaders: string[]): void {
 	if (headers) for (const name in headers) baseHeaders.push(name, headers[name] as string);
-	if (json === undefined) {
+	if (body === undefined) {
 		res.writeHead(status, baseHeaders).end();
 	} else {
-		const body = JSON.stringify(json);
+		const text = JSON.stringify(body);
 		// Headers given to writeHead are final: without a Content-Length, Node would send the body chunked.
-		baseHeaders.push('Content-Type', jsonContentType, 'Content-Length', String(Buffer.byteLength(body)));
-		res.writeHead(status, baseHeaders).end(body);
+		baseHeaders.push('Content-Type', jsonContentType, 'Content-Length', String(Buffer.byteLength(text)));
+		res.writeHead(status, baseHeaders).end(text);
 	}
+}
+
+/** Puts an answer on a Koa context (Koa serialises the body). */
+export function setAnswer(ctx: Context, { status, headers, body }: Answer): void {
+	if (headers) ctx.set(headers);
+	ctx.status = status;
+	ctx.body = body;
 }
 
 function isExposedClientError(error: unknown): error is { status: number; message: string } {

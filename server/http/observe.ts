@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { CollectorParts } from '../routes/parts.js';
-import { errorAnswer } from './answer.js';
+import { errorAnswer, setAnswer } from './answer.js';
 
 /** Answers no route gave: no such path, a method the path does not take (with Allow), a method nobody takes. */
 const routingErrors: Readonly<Record<number, string>> = { 404: 'not_found', 405: 'method_not_allowed', 501: 'not_implemented' };
@@ -23,10 +23,7 @@ export function observe({ metrics, logger, isDraining }: CollectorParts): Middle
 				ctx.body = { error: { code: unanswered, message: `${ctx.method} ${ctx.path.slice(0, 200)}: ${unanswered.replaceAll('_', ' ')}` } };
 			}
 		} catch (error) {
-			const answer = errorAnswer(error, requestId, ctx.path, logger);
-			if (answer.headers) ctx.set(answer.headers);
-			ctx.status = answer.status;
-			ctx.body = answer.json;
+			setAnswer(ctx, errorAnswer(error, requestId, ctx.path, logger));
 		}
 		if (isDraining()) ctx.set('Connection', 'close');
 		const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';

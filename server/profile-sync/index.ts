@@ -7,9 +7,9 @@ import { HttpError } from '../errors/http-error.js';
 import { createProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
 import { type UserSyncResult, syncUsers } from './sync-users.js';
-import { errorAnswer, handleProfileSyncWebhook, type WebhookAnswer } from './webhook.js';
+import { type Answer, httpErrorAnswer } from '../http/answer.js';
+import { handleProfileSyncWebhook } from './webhook.js';
 
-export type { WebhookAnswer } from './webhook.js';
 export type { UserSyncResult } from './sync-users.js';
 export type { SyncUser } from './sync-user.js';
 
@@ -35,7 +35,7 @@ export interface ProfileSyncOptions {
 
 export interface ProfileSync {
 	/** The `POST /plugins/blueconic/profile-sync` handler, given the parsed JSON body (auth is the router's job). */
-	handleWebhook(body: unknown): Promise<WebhookAnswer>;
+	handleWebhook(body: unknown): Promise<Answer>;
 	/** Sends users to BlueConic; throws the BlueConic client's errors when it did not answer for all of them. */
 	syncUsers(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]>;
 	/** Stops taking new work (503) and resolves once every sync in flight has been answered. */
@@ -80,7 +80,7 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 		syncUsers: sync,
 		async handleWebhook(body) {
 			// Refused before the body is read: a sender retries the whole request later anyway.
-			if (state !== 'open') return errorAnswer(shuttingDown());
+			if (state !== 'open') return httpErrorAnswer(shuttingDown());
 			return handleProfileSyncWebhook(body, { syncUsers: (users) => sync(users), metrics, logger, maxUsersPerRequest, minRetryAfterMs });
 		},
 		async close() {

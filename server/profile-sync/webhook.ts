@@ -1,19 +1,13 @@
 import type { LogSink } from '../blueconic/log-sink.js';
 import { acceptedProfileStates } from '../blueconic/profile-entry.js';
 import { HttpError } from '../errors/http-error.js';
+import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { httpErrorForBlueConicFailure } from './blueconic-failure-answer.js';
 import type { ProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
 import type { UserSyncResult } from './sync-users.js';
 import { readUserRecord, type UserRecord } from './user-input.js';
 import { resultEntryForIgnoredEvent, resultEntryForUser, type WebhookResultEntry } from './webhook-answer.js';
-
-/** A framework-free HTTP answer; the router copies it onto its response. */
-export interface WebhookAnswer {
-	readonly status: number;
-	readonly body: unknown;
-	readonly headers?: Readonly<Record<string, string>>;
-}
 
 export interface WebhookDependencies {
 	readonly syncUsers: (users: readonly SyncUser[]) => Promise<UserSyncResult[]>;
@@ -31,18 +25,18 @@ export interface WebhookDependencies {
  * malformed (nothing is sent then); 503 with `Retry-After` when BlueConic stays unavailable; 502 when it refuses
  * our credentials or request.
  */
-export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDependencies): Promise<WebhookAnswer> {
+export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDependencies): Promise<Answer> {
 	const isBatch = Array.isArray(body);
 	const values: unknown[] = isBatch ? body : [body];
 	if (values.length > deps.maxUsersPerRequest) {
-		return errorAnswer(new HttpError(413, 'too_many_users', `a request may carry at most ${deps.maxUsersPerRequest} users`));
+		return httpErrorAnswer(new HttpError(413, 'too_many_users', `a request may carry at most ${deps.maxUsersPerRequest} users`));
 	}
 	const records: UserRecord[] = [];
 	for (const [index, value] of values.entries()) {
 		const record = readUserRecord(value, isBatch ? [index] : []);
 		if (record.status === 'malformed') {
 			deps.metrics.rejected.inc({ reason: 'malformed' });
-			return errorAnswer(new HttpError(400, 'invalid_profile_sync_body', record.message));
+			return httpErrorAnswer(new HttpError(400, 'invalid_profile_sync_body', record.message));
 		}
 		records.push(record);
 	}
@@ -55,18 +49,18 @@ export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDepen
 		const httpError = httpErrorForBlueConicFailure(error, deps.minRetryAfterMs);
 		if (httpError === undefined) throw error;
 		deps.logger.warn({ users: users.length, code: httpError.code, status: httpError.status }, httpError.message);
-		return errorAnswer(httpError);
+		return httpErrorAnswer(httpError);
 	}
 
 	// One user alone without a usable email is the sender's mistake: say so with a 400 instead of a 200 it may ignore.
 	const [onlyResult] = userResults;
 	if (!isBatch && onlyResult?.status === 'rejected') {
-		return errorAnswer(new HttpError(400, onlyResult.reason, onlyResult.message));
+		return httpErrorAnswer(new HttpError(400, onlyResult.reason, onlyResult.message));
 	}
 	// Likewise one user BlueConic answered but did not take (CONSENT_MISMATCH, NOTFOUND, ...): a 2xx would tell the
 	// sender the profile arrived. A batch reports each user's state in its 200 instead.
 	if (!isBatch && onlyResult?.status === 'sent' && !acceptedProfileStates.has(onlyResult.state)) {
-		return errorAnswer(
+		return httpErrorAnswer(
 			new HttpError(422, 'profile_not_accepted', `BlueConic answered ${onlyResult.state} for this profile: it was not stored`),
 		);
 	}
@@ -85,11 +79,6 @@ export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDepen
 	}
 	deps.logger.info(summarise(userResults, records.length - users.length), 'profile sync webhook handled');
 	return { status: 200, body: { results } };
-}
-
-/** The webhook answer for a refusal: the error's status, JSON body and headers. */
-export function errorAnswer(error: HttpError): WebhookAnswer {
-	return { status: error.status, body: error.toJSON(), headers: error.headers };
 }
 
 function summarise(results: readonly UserSyncResult[], ignored: number): Record<string, number> {

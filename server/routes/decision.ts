@@ -20,7 +20,7 @@ export function getDecision({ config, sessions, store }: CollectorParts): Browse
 		const waitMs = readWait(query);
 		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions);
 		const read = waitMs > 0 ? await store.waitForReport(session.sessionKey, waitMs) : await store.read(session.sessionKey);
-		return { status: 200, headers: noStore, json: { segment: segmentId, result: decide(read, segmentId) } };
+		return { status: 200, headers: noStore, body: { segment: segmentId, result: decide(read, segmentId) } };
 	};
 }
 

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import { HttpError } from '../errors/http-error.js';
+import { setAnswer } from '../http/answer.js';
 import { readJsonBody } from '../http/json-body.js';
 import { paths } from '../http/paths.js';
 import type { ProfileSync } from '../profile-sync/index.js';
@@ -19,9 +20,6 @@ export function profileSyncRoutes(router: Router, { apiKeys, config }: Collector
 			throw new HttpError(404, 'profile_sync_not_configured', 'profile sync needs a "blueconic" section in the configuration');
 		}
 		const body = await readJsonBody(ctx.req, { maxBytes, mediaTypes: ['application/json'] });
-		const answer = await profileSync.handleWebhook(body);
-		if (answer.headers) ctx.set(answer.headers);
-		ctx.status = answer.status;
-		ctx.body = answer.body;
+		setAnswer(ctx, await profileSync.handleWebhook(body));
 	});
 }
