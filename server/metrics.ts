@@ -3,8 +3,6 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The collector's own Prometheus metrics, on a registry of its own so two collectors in one process never clash. */
 export interface CollectorMetrics {
 	registry: Registry;
-	requests: Counter<'route' | 'method' | 'status'>;
-	requestSeconds: Histogram<'route'>;
 	sessionValidations: Counter<'outcome'>;
 	segmentReports: Counter<'outcome'>;
 	/** Counts one answered request and its duration since `startedAt` (from `process.hrtime.bigint()`). */
@@ -29,8 +27,6 @@ export function createMetrics(sessionsHeld: () => Promise<number>): CollectorMet
 	});
 	const metrics: CollectorMetrics = {
 		registry,
-		requests,
-		requestSeconds,
 		observeRequest(route, method, status, startedAt) {
 			requests.inc({ route, method, status });
 			requestSeconds.observe({ route }, Number(process.hrtime.bigint() - startedAt) / 1e9);
