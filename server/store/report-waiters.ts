@@ -17,27 +17,23 @@ export class ReportWaiters {
 
 	/** Resolves when `notify(sessionKey)` is called or after `timeoutMs`, whichever is first. */
 	wait(sessionKey: string, timeoutMs: number): Promise<void> {
-		const sessionWaiterCount = this.#waitersBySession.get(sessionKey)?.size ?? 0;
-		if (timeoutMs <= 0 || this.#count >= this.#maxWaiters || sessionWaiterCount >= maxWaitersPerSession) {
+		const heldWaiters = this.#waitersBySession.get(sessionKey);
+		if (timeoutMs <= 0 || this.#count >= this.#maxWaiters || (heldWaiters?.size ?? 0) >= maxWaitersPerSession) {
 			return Promise.resolve();
 		}
+		const waiters = heldWaiters ?? new Set<() => void>();
+		if (heldWaiters === undefined) this.#waitersBySession.set(sessionKey, waiters);
 		return new Promise((resolve) => {
-			let waiters = this.#waitersBySession.get(sessionKey);
-			if (waiters === undefined) {
-				waiters = new Set();
-				this.#waitersBySession.set(sessionKey, waiters);
-			}
-			const sessionWaiters = waiters;
 			const done = (): void => {
 				clearTimeout(timer);
-				if (sessionWaiters.delete(done)) this.#count--;
-				if (sessionWaiters.size === 0 && this.#waitersBySession.get(sessionKey) === sessionWaiters) {
+				if (waiters.delete(done)) this.#count--;
+				if (waiters.size === 0 && this.#waitersBySession.get(sessionKey) === waiters) {
 					this.#waitersBySession.delete(sessionKey);
 				}
 				resolve();
 			};
 			const timer = setTimeout(done, timeoutMs);
-			sessionWaiters.add(done);
+			waiters.add(done);
 			this.#count++;
 		});
 	}
