@@ -21,7 +21,9 @@ export async function readJsonBody(req: IncomingMessage, { maxBytes, mediaTypes 
 			`the body must be sent as ${mediaTypes.join(' or ')}${mediaType ? `, not ${mediaType.slice(0, 100)}` : ''}`,
 		);
 	}
-	const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1]?.toLowerCase();
+	// Only the parameters can name a charset; most requests have none to scan.
+	const charset =
+		parametersAt === -1 ? undefined : /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType.slice(parametersAt))?.[1]?.toLowerCase();
 	if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
 		throw new HttpError(415, 'unsupported_charset', `the body must be UTF-8, not ${charset.slice(0, 40)}`);
 	}
