@@ -1,20 +1,18 @@
 import { HttpError } from '../errors/http-error.js';
 import type { Site } from './sites.js';
 
-/** No extra headers: shared, frozen, so that the common case allocates nothing. */
-export const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
-
 /**
  * Browser endpoints take cross-origin requests only from the site's configured origins, with credentials,
- * echoing the exact origin (never `*`, which browsers refuse with credentials anyway). Same-origin requests and
- * requests without an `Origin` (servers, curl) need no CORS headers. Throws 403 for any other origin.
+ * echoing the exact origin (never `*`, which browsers refuse with credentials anyway). Returns the origin to
+ * echo, or `undefined` for same-origin requests and requests without an `Origin` (servers, curl), which need no
+ * CORS headers. Throws 403 for any other origin.
  */
-export function corsHeadersFor(site: Site, origin: string | undefined, hostHeader: string | undefined): Readonly<Record<string, string>> {
-	if (origin === undefined || origin === '' || isSameOrigin(origin, hostHeader ?? '')) return noHeaders;
+export function allowedCorsOrigin(site: Site, origin: string | undefined, hostHeader: string | undefined): string | undefined {
+	if (origin === undefined || origin === '' || isSameOrigin(origin, hostHeader ?? '')) return undefined;
 	if (!site.origins.includes(origin)) {
 		throw new HttpError(403, 'origin_not_allowed', `pages on ${truncate(origin)} may not call this endpoint`);
 	}
-	return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true' };
+	return origin;
 }
 
 /** The extra headers of a CORS preflight answer for a browser endpoint taking `methods`. */

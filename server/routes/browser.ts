@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from '../errors/http-error.js';
 import { type Answer, errorAnswer, writeAnswer } from '../http/answer.js';
-import { corsHeadersFor, noHeaders, preflightHeaders } from '../http/cors.js';
+import { allowedCorsOrigin, preflightHeaders } from '../http/cors.js';
 import { paths } from '../http/paths.js';
 import type { BrowserRoute } from './browser-route.js';
 import { getDecision } from './decision.js';
@@ -34,7 +34,7 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 	async function answer(routes: ReadonlyMap<string, BrowserRoute>, req: IncomingMessage, res: ServerResponse, path: string, query: string) {
 		const startedAt = process.hrtime.bigint();
 		const requestId = randomUUID();
-		let cors = noHeaders;
+		let corsOrigin: string | undefined;
 		let outcome: Answer;
 		try {
 			const route = routes.get(req.method ?? '');
@@ -46,14 +46,14 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 			// HTTP/2 requests name their host in :authority instead of Host.
 			const host = req.headers.host ?? (req.headers[':authority'] as string | undefined);
 			const site = sites.requireActive(host);
-			cors = corsHeadersFor(site, req.headers.origin, host);
+			corsOrigin = allowedCorsOrigin(site, req.headers.origin, host);
 			outcome = await route({ req, query });
 		} catch (error) {
 			outcome = errorAnswer(error, requestId, path, logger);
 		}
 		const headers = ['X-Request-Id', requestId, 'Vary', 'Origin'];
 		if (isDraining()) headers.push('Connection', 'close');
-		for (const name in cors) headers.push(name, cors[name] as string);
+		if (corsOrigin !== undefined) headers.push('Access-Control-Allow-Origin', corsOrigin, 'Access-Control-Allow-Credentials', 'true');
 		writeAnswer(res, outcome, headers);
 		metrics.observeRequest(path, req.method ?? '', outcome.status, startedAt);
 	}
