@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { paths } from '../server/http/paths.js';
+import { readCookie } from '../server/http/session.js';
+import { startListening } from '../server/listen.js';
 import { maxReportBytes } from '../server/segments/segment-report.js';
 
 /**
@@ -11,7 +13,7 @@ export interface BareServer {
 	server: Server;
 	port: number;
 	/** Session ids the server accepts (the stand-in for memory sessions). */
-	sessions: Map<string, { email: string }>;
+	sessions: Set<string>;
 	close(): Promise<void>;
 }
 
@@ -21,7 +23,7 @@ const maxIdLength = 200;
 const maxBodyBytes = maxReportBytes({ maxPerSession: 200, maxIdLength });
 
 export async function startBareServer(): Promise<BareServer> {
-	const sessions = new Map<string, { email: string }>();
+	const sessions = new Set<string>();
 	const segmentsBySession = new Map<string, string[]>();
 
 	const server = createServer((req, res) => {
@@ -31,7 +33,7 @@ export async function startBareServer(): Promise<BareServer> {
 		const sessionId = readCookie(req.headers.cookie, cookieName);
 		if (sessionId === undefined || !sessions.has(sessionId)) return answer(res, 401, '{"error":{"code":"session_invalid"}}');
 
-		if (req.method === 'POST' && path === '/plugins/public/blueconic/segments') {
+		if (req.method === 'POST' && path === paths.segments) {
 			if (req.headers['content-type'] !== 'application/json') return answer(res, 415, '{"error":{"code":"unsupported"}}');
 			readBody(req, (text) => {
 				if (text === undefined) return answer(res, 413, '{"error":{"code":"body_too_large"}}');
@@ -50,7 +52,7 @@ export async function startBareServer(): Promise<BareServer> {
 			});
 			return;
 		}
-		if (req.method === 'GET' && path === '/plugins/public/blueconic/decision') {
+		if (req.method === 'GET' && path === paths.decision) {
 			const segmentId = new URLSearchParams(url.slice(queryAt + 1)).get('segment');
 			if (!segmentId) return answer(res, 400, '{"error":{"code":"segment_required"}}');
 			const segmentIds = segmentsBySession.get(sessionId);
@@ -61,10 +63,10 @@ export async function startBareServer(): Promise<BareServer> {
 		answer(res, 404, '{"error":{"code":"not_found"}}');
 	});
 
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const url = await startListening(server, 0, '127.0.0.1');
 	return {
 		server,
-		port: (server.address() as AddressInfo).port,
+		port: Number(new URL(url).port),
 		sessions,
 		close: () =>
 			new Promise<void>((resolve) => {
@@ -78,15 +80,6 @@ function answer(res: ServerResponse, status: number, json: string): void {
 	res.statusCode = status;
 	res.setHeader('Content-Type', 'application/json; charset=utf-8');
 	res.end(json);
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-	if (header === undefined) return undefined;
-	for (const pair of header.split(';')) {
-		const equals = pair.indexOf('=');
-		if (equals !== -1 && pair.slice(0, equals).trim() === name) return pair.slice(equals + 1).trim();
-	}
-	return undefined;
 }
 
 /** Calls back with the UTF-8 body, or undefined when it is larger than the limit. */
