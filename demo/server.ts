@@ -1,8 +1,7 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createDecisionClient, type DecisionClient } from '../client/index.js';
 import { type Collector, createCollector, createLogger } from '../server/index.js';
-import { startListening } from '../server/listen.js';
+import { startListening, stopServing } from '../server/listen.js';
 import { demoCollectorConfig } from './config.js';
 import { readPublicFiles } from './public-files.js';
 import { createSite, isSitePath } from './site.js';
@@ -55,24 +54,19 @@ export async function startDemo({ port = 3000, host = '127.0.0.1', logLevel = 'w
 	});
 
 	const loopbackUrl = await startListening(server, port, host);
-	const address = server.address() as AddressInfo;
 	// The collector runs in this process: a slow answer means a busy machine, not a lost one, so wait for it.
 	decisionClient = createDecisionClient({ baseUrl: loopbackUrl, apiKey, timeoutMs: 10_000 });
 	const shownHost = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 
 	let stopping: Promise<void> | undefined;
 	return {
-		url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
+		url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${new URL(loopbackUrl).port}`,
 		collector,
 		stop() {
 			stopping ??= (async () => {
-				collector.startDraining();
-				const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-				server.closeIdleConnections();
+				// A demo stops quickly: connections still busy after the grace period are closed.
 				const grace = setTimeout(() => server.closeAllConnections(), stopGraceMs);
-				// Decisions waiting for a report are answered now rather than after their wait.
-				await collector.close();
-				await closed;
+				await stopServing(server, collector);
 				clearTimeout(grace);
 			})();
 			return stopping;

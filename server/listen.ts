@@ -22,18 +22,24 @@ export async function listen(collector: Collector, { port, host }: { port: numbe
 		server,
 		url,
 		stop() {
-			stopping ??= (async () => {
-				collector.startDraining();
-				await new Promise<void>((resolve) => {
-					server.close(() => resolve());
-					// Keep-alive connections with no request in flight would otherwise hold close() open.
-					server.closeIdleConnections();
-				});
-				await collector.close();
-			})();
+			stopping ??= stopServing(server, collector);
 			return stopping;
 		},
 	};
+}
+
+/**
+ * Stops `server`, which serves `collector` (alone or beside other handlers): drains, stops taking connections,
+ * lets requests in flight finish, then closes the collector.
+ */
+export async function stopServing(server: Server, collector: Collector): Promise<void> {
+	collector.startDraining();
+	await new Promise<void>((resolve) => {
+		server.close(() => resolve());
+		// Keep-alive connections with no request in flight would otherwise hold close() open.
+		server.closeIdleConnections();
+	});
+	await collector.close();
 }
 
 /** Binds `server` to `host:port` (port 0 picks a free one); resolves with `http://host:port` as bound. */
