@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { MemorySegmentStore } from '../server/index.js';
 import { sessionKeyOf } from '../server/store/session-key.js';
@@ -15,14 +16,19 @@ export interface StoreMemory {
 	bytesPerSession: number;
 }
 
-/** Runs `measureStoreMemory` in a child process started with `--expose-gc`, so nothing else is on its heap. */
-export function measureStoreMemoryInChild(sessions: number, segmentsPerSession: number): StoreMemory {
-	const output = execFileSync(
+/**
+ * Runs `measureStoreMemory` in a child process started with `--expose-gc`, so nothing else is on its heap. From
+ * the TypeScript sources (the tests), the child runs the source through tsx; from the build, the built child.
+ */
+export async function measureStoreMemoryInChild(sessions: number, segmentsPerSession: number): Promise<StoreMemory> {
+	const fromSource = import.meta.url.endsWith('.ts');
+	const child = fileURLToPath(new URL(fromSource ? './memory-child.ts' : './memory-child.js', import.meta.url));
+	const { stdout } = await promisify(execFile)(
 		process.execPath,
-		['--expose-gc', '--max-old-space-size=4096', fileURLToPath(new URL('./memory-child.js', import.meta.url)), String(sessions), String(segmentsPerSession)],
-		{ encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+		['--expose-gc', '--max-old-space-size=4096', ...(fromSource ? ['--import', 'tsx'] : []), child, String(sessions), String(segmentsPerSession)],
+		{ encoding: 'utf8', maxBuffer: 1024 * 1024 },
 	);
-	return JSON.parse(output) as StoreMemory;
+	return JSON.parse(stdout) as StoreMemory;
 }
 
 /**

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
 	}
 
 	console.log(`Memory: filling the segment store with ${settings.memorySessions.toLocaleString('en')} sessions of ${settings.segmentsPerSession} segments (child process)…`);
-	const memory = measureStoreMemoryInChild(settings.memorySessions, settings.segmentsPerSession);
+	const memory = await measureStoreMemoryInChild(settings.memorySessions, settings.segmentsPerSession);
 	console.log(
 		`  ${Math.round(memory.bytesPerSession)} bytes per session held (heap and typed arrays, after gc): ` +
 			`${formatMiB(memory.filledStoreBytes)} for ${memory.sessions.toLocaleString('en')} sessions, ` +

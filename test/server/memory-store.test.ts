@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { measureStoreMemoryInChild } from '../../bench/memory.js';
 import { MemorySegmentStore } from '../../server/store/memory-store.js';
 import { sessionKeyOf } from '../../server/store/session-key.js';
 
@@ -80,13 +78,7 @@ describe('MemorySegmentStore', () => {
 
 	it('holds a million sessions of 5 segments in under 300 bytes each', async () => {
 		// The benchmark's measurement, in a process of its own so nothing else shares the heap it measures.
-		const script = fileURLToPath(new URL('../../bench/memory-child.ts', import.meta.url));
-		const { stdout } = await promisify(execFile)(
-			process.execPath,
-			['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', script, '1000000', '5'],
-			{ maxBuffer: 1024 * 1024 },
-		);
-		const { bytesPerSession } = JSON.parse(stdout) as { bytesPerSession: number };
+		const { bytesPerSession } = await measureStoreMemoryInChild(1_000_000, 5);
 		console.log(`memory store: ${bytesPerSession.toFixed(1)} bytes per session at 1,000,000 sessions`);
 		expect(bytesPerSession).toBeGreaterThan(50); // a measurement that found nothing would be a broken one
 		expect(bytesPerSession).toBeLessThan(300);
