@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecisionClient, DecisionClientError, isDecisionClientError } from '../../client/index.js';
+import { startListening } from '../../server/listen.js';
 import { apiKey, startTestCollector, type TestCollector } from './collector-fixture.js';
 
 let collector: TestCollector;
@@ -203,13 +203,12 @@ describe('errors', () => {
 	});
 });
 
-/** A server that accepts connections and never answers. */
 /** Runs `test` against a server on 127.0.0.1 that takes requests and never answers them; closes it after. */
 async function withSilentServer(test: (url: string) => Promise<void>): Promise<void> {
 	const server: Server = createServer(() => {});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const url = await startListening(server, 0, '127.0.0.1');
 	try {
-		await test(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+		await test(url);
 	} finally {
 		server.closeAllConnections();
 		await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import { type Collector, type CollectorOptions, createCollector } from '../../server/app.js';
 import type { CollectorConfigInput } from '../../server/config/schema.js';
 import { listen, type RunningCollector } from '../../server/listen.js';
@@ -49,5 +50,21 @@ export function reportSegments(
 		method: 'POST',
 		body: JSON.stringify(segmentIds),
 		headers: { host: 'www.publisher.test', 'content-type': 'application/json', cookie: `blaize_session=${cookieValue}`, ...headers },
+	});
+}
+
+/**
+ * Asks the browser decision lookup (`query`: `segment=...`, `featured=...`, `wait=...`) as a page would, on the
+ * test config's site, with `cookieValue` as the session cookie; `headers` add to or replace the defaults.
+ */
+export function askDecision(
+	baseUrl: string,
+	cookieValue: string,
+	query: string,
+	{ headers = {}, agent }: { headers?: Record<string, string>; agent?: Agent } = {},
+): Promise<TestResponse> {
+	return send(`${baseUrl}/plugins/public/blueconic/decision?${query}`, {
+		agent,
+		headers: { host: 'www.publisher.test', cookie: `blaize_session=${cookieValue}`, ...headers },
 	});
 }

@@ -2,7 +2,7 @@ import { connect as connectHttp2, createServer as createHttp2Server } from 'node
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSessionCookie } from '../../server/sessions/signed.js';
-import { apiKey, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
+import { apiKey, askDecision, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
 const host = 'www.publisher.test';
@@ -22,11 +22,6 @@ async function report(sessionId: string, segmentIds: string[]): Promise<void> {
 	expect(response.status).toBe(204);
 }
 
-function askDecision(sessionId: string, query: string, headers: Record<string, string> = {}) {
-	return send(`${running.url}/plugins/public/blueconic/decision?${query}`, {
-		headers: { host, cookie: `blaize_session=${sessionId}`, ...headers },
-	});
-}
 
 function backend(path: string, init: { method?: string; body?: unknown; key?: string } = {}) {
 	return send(`${running.url}${path}`, {
@@ -42,15 +37,15 @@ function backend(path: string, init: { method?: string; body?: unknown; key?: st
 describe('GET /plugins/public/blueconic/decision', () => {
 	it('answers unknown before any report, then yes or no', async () => {
 		const sessionId = newSession();
-		expect((await askDecision(sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'unknown' });
+		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'unknown' });
 		await report(sessionId, ['sports']);
-		expect((await askDecision(sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'yes' });
-		expect((await askDecision(sessionId, 'segment=golf')).json).toEqual({ segment: 'golf', result: 'no' });
+		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'yes' });
+		expect((await askDecision(running.url, sessionId, 'segment=golf')).json).toEqual({ segment: 'golf', result: 'no' });
 	});
 
 	it('sends its JSON with a Content-Length (not chunked), errors included', async () => {
 		for (const query of ['segment=sports', 'segment=']) {
-			const response = await askDecision(newSession(), query);
+			const response = await askDecision(running.url, newSession(), query);
 			expect(response.headers['transfer-encoding'], query).toBeUndefined();
 			expect(Number(response.headers['content-length']), query).toBe(Buffer.byteLength(response.text));
 		}
@@ -59,26 +54,26 @@ describe('GET /plugins/public/blueconic/decision', () => {
 	it('answers no, not unknown, after an empty report', async () => {
 		const sessionId = newSession();
 		await report(sessionId, []);
-		expect((await askDecision(sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'no' });
+		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'no' });
 	});
 
 	it('decides on a featured segment', async () => {
 		const sessionId = newSession();
 		await report(sessionId, ['premium']);
-		const response = await askDecision(sessionId, 'featured=premium');
+		const response = await askDecision(running.url, sessionId, 'featured=premium');
 		expect(response.json).toEqual({ segment: 'premium', result: 'yes' });
 		expect(response.headers['cache-control']).toBe('no-store');
 	});
 
 	it('refuses a featured segment that is not configured, rather than answering no', async () => {
-		const response = await askDecision(newSession(), 'featured=golf');
+		const response = await askDecision(running.url, newSession(), 'featured=golf');
 		expect(response.status).toBe(400);
 		expect(errorCode(response)).toBe('unknown_featured_segment');
 	});
 
 	it('refuses a query without exactly one of segment and featured', async () => {
 		for (const query of ['', 'segment=a&featured=sports', 'segment=', 'segment=a&segment=b']) {
-			const response = await askDecision(newSession(), query);
+			const response = await askDecision(running.url, newSession(), query);
 			expect(response.status, query).toBe(400);
 		}
 	});
@@ -86,7 +81,7 @@ describe('GET /plugins/public/blueconic/decision', () => {
 	it('with wait, answers as soon as the first report arrives', async () => {
 		const sessionId = newSession();
 		const startedAt = Date.now();
-		const pending = askDecision(sessionId, 'segment=sports&wait=3000');
+		const pending = askDecision(running.url, sessionId, 'segment=sports&wait=3000');
 		setTimeout(() => void report(sessionId, ['sports']), 100);
 		const response = await pending;
 		expect(response.json).toEqual({ segment: 'sports', result: 'yes' });
@@ -94,12 +89,12 @@ describe('GET /plugins/public/blueconic/decision', () => {
 	});
 
 	it('with wait, answers unknown when no report arrives in time', async () => {
-		const response = await askDecision(newSession(), 'segment=sports&wait=50');
+		const response = await askDecision(running.url, newSession(), 'segment=sports&wait=50');
 		expect(response.json).toEqual({ segment: 'sports', result: 'unknown' });
 	});
 
 	it('refuses a segment id longer than maxIdLength, as the backend lookup does', async () => {
-		const response = await askDecision(newSession(), `segment=${'x'.repeat(201)}`);
+		const response = await askDecision(running.url, newSession(), `segment=${'x'.repeat(201)}`);
 		expect(response.status).toBe(400);
 		expect(errorCode(response)).toBe('segment_id_too_long');
 	});
@@ -132,7 +127,7 @@ describe('GET /plugins/public/blueconic/decision', () => {
 
 	it('refuses a wait over 3000 ms or not a number', async () => {
 		for (const wait of ['3001', '-1', 'abc', '1.5', '99999999']) {
-			const response = await askDecision(newSession(), `segment=a&wait=${wait}`);
+			const response = await askDecision(running.url, newSession(), `segment=a&wait=${wait}`);
 			expect(response.status, wait).toBe(400);
 			expect(errorCode(response)).toBe('invalid_wait');
 		}
@@ -141,9 +136,9 @@ describe('GET /plugins/public/blueconic/decision', () => {
 	it('needs a session, and answers CORS only for the site origins', async () => {
 		const noSession = await send(`${running.url}/plugins/public/blueconic/decision?segment=a`, { headers: { host } });
 		expect(noSession.status).toBe(401);
-		const foreign = await askDecision(newSession(), 'segment=a', { origin: 'https://evil.example' });
+		const foreign = await askDecision(running.url, newSession(), 'segment=a', { headers: { origin: 'https://evil.example' } });
 		expect(foreign.status).toBe(403);
-		const allowed = await askDecision(newSession(), 'segment=a', { origin: 'https://www.publisher.test' });
+		const allowed = await askDecision(running.url, newSession(), 'segment=a', { headers: { origin: 'https://www.publisher.test' } });
 		expect(allowed.status).toBe(200);
 	});
 

@@ -1,7 +1,6 @@
 import { Agent } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { startCollector } from './collector-fixture.js';
-import { send } from './http-client.js';
+import { askDecision, startCollector } from './collector-fixture.js';
 
 describe('listen().stop()', () => {
 	it('drains even while a keep-alive client keeps its connection busy', async () => {
@@ -15,10 +14,7 @@ describe('listen().stop()', () => {
 		const client = (async () => {
 			while (sending) {
 				try {
-					const answer = await send(`${running.url}/plugins/public/blueconic/decision?segment=a&wait=300`, {
-						agent,
-						headers: { host: 'www.publisher.test', cookie: `blaize_session=${sessionId}` },
-					});
+					const answer = await askDecision(running.url, sessionId, 'segment=a&wait=300', { agent });
 					answers.push(answer.headers.connection);
 				} catch {
 					return; // the server closed: what a drained server does

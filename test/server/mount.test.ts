@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector } from '../../server/app.js';
+import { startListening } from '../../server/listen.js';
 import { createLogger } from '../../server/logger.js';
-import { apiKey, reportSegments, testConfig } from './collector-fixture.js';
+import { apiKey, askDecision, reportSegments, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
 // A publisher's own Koa app with the collector mounted in it: the browser endpoints then run as Koa middleware.
@@ -19,8 +19,7 @@ const server = createServer(publisherApp.callback());
 let url: string;
 
 beforeAll(async () => {
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	url = await startListening(server, 0, '127.0.0.1');
 });
 afterAll(async () => {
 	server.closeAllConnections();
@@ -35,7 +34,7 @@ describe('the collector mounted in another Koa app', () => {
 		const post = await reportSegments(url, sessionId, ['sports'], { origin: 'http://app.publisher.test:8080' });
 		expect(post.status).toBe(204);
 		expect(post.headers['access-control-allow-origin']).toBe('http://app.publisher.test:8080');
-		const decision = await send(`${url}/plugins/public/blueconic/decision?featured=sports`, { headers });
+		const decision = await askDecision(url, sessionId, 'featured=sports');
 		expect(decision.json).toEqual({ segment: 'sports', result: 'yes' });
 		const refused = await send(`${url}/plugins/public/blueconic/segments`, { method: 'POST', body: '[1]', headers });
 		expect(refused.status).toBe(415);
