@@ -83,14 +83,13 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
 			const results = read.users.length > 0 ? await options.syncUsers(read.users, signal) : [];
 			await commit(batch, settleBatch(read, results));
 		} catch (error) {
-			if (options.signal?.aborted || failure !== undefined) return; // abandoned: re-sent on resume
+			if (signal.aborted) return; // interrupted or failed elsewhere: abandoned, re-sent on resume
 			failure = { error };
 			stopOnFailure.abort(error);
 		}
 	};
 
 	const inFlight = new Set<Promise<void>>();
-	let readEverything = false;
 	try {
 		for await (const batch of readLineBatches(options.inputPath, options.batchSize, done)) {
 			while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
@@ -98,7 +97,6 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
 			const sending = sendBatch(batch).finally(() => inFlight.delete(sending));
 			inFlight.add(sending);
 		}
-		readEverything = !signal.aborted;
 	} finally {
 		await Promise.all(inFlight);
 		await commitChain;
@@ -107,7 +105,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
 	}
 
 	const seconds = (Date.now() - startedAt) / 1000;
-	const status = failure !== undefined ? 'failed' : readEverything && !options.signal?.aborted ? 'completed' : 'interrupted';
+	// The reading stops early only on an abort: a failure (which sets `failure`) or the caller's signal.
+	const status = failure !== undefined ? 'failed' : options.signal?.aborted ? 'interrupted' : 'completed';
 	return {
 		status,
 		...(failure === undefined ? {} : { error: failure.error }),
