@@ -29,8 +29,11 @@ export interface BlueConicClient {
 }
 
 export interface BlueConicClientOptions {
-	readonly config: Pick<BlueConicConfig, 'baseUrl' | 'clientId' | 'clientSecret' | 'scope' | 'timeoutMs'>;
-	/** Retry timing for 429, 5xx, network errors and timeouts. */
+	/** The configured `blueconic` section; its `retry` applies unless `retry` below is given. */
+	readonly config: Pick<BlueConicConfig, 'baseUrl' | 'clientId' | 'clientSecret' | 'scope' | 'timeoutMs'> & {
+		readonly retry?: BlueConicConfig['retry'];
+	};
+	/** Retry timing for 429, 5xx, network errors and timeouts, over the configured one. */
 	readonly retry?: Partial<BackoffPolicy>;
 	/** How long before `expires_in` runs out a token is refreshed. Default one minute. */
 	readonly tokenRefreshMarginMs?: number;
@@ -59,7 +62,7 @@ export function createBlueConicClient(options: BlueConicClientOptions): BlueConi
 	if (!Number.isFinite(refreshMarginMs) || refreshMarginMs < 0) {
 		throw new TypeError('tokenRefreshMarginMs must be a number >= 0');
 	}
-	const policy = resolveBackoffPolicy(options.retry);
+	const policy = resolveBackoffPolicy(options.retry ?? config.retry);
 	const events = options.events ?? {};
 	const logger = options.logger ?? silentLogSink;
 	const fetchFn = options.fetch ?? globalThis.fetch;

@@ -2,12 +2,12 @@ import type { Registry } from 'prom-client';
 import type { LogSink } from '../blueconic/log-sink.js';
 import { silentLogSink } from '../blueconic/log-sink.js';
 import { type BlueConicClientOptions, createBlueConicClient } from '../blueconic/profiles-client.js';
-import type { BlueConicConfig, ProfileMappingConfig, ProfileSyncConfig } from '../config/schema.js';
+import type { ProfileMappingConfig, ProfileSyncConfig } from '../config/schema.js';
 import { HttpError } from '../errors/http-error.js';
+import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { createProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
 import { type UserSyncResult, syncUsers } from './sync-users.js';
-import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { handleProfileSyncWebhook } from './webhook.js';
 
 export type { UserSyncResult } from './sync-users.js';
@@ -18,7 +18,7 @@ export type ProfileSyncRules = Pick<ProfileSyncConfig, 'consentAttribute' | 'obj
 
 export interface ProfileSyncOptions {
 	/** The configured `blueconic` section; its `retry` applies unless `client.retry` is given. */
-	readonly blueconic: Omit<BlueConicConfig, 'retry'> & { readonly retry?: BlueConicConfig['retry'] };
+	readonly blueconic: BlueConicClientOptions['config'];
 	/** Absent: only the email (into property `email`) is sent. */
 	readonly profileMapping?: ProfileMappingConfig | undefined;
 	readonly profileSync?: (ProfileSyncRules & Partial<ProfileSyncConfig>) | undefined;
@@ -53,10 +53,8 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 	const profileMapping: ProfileMappingConfig = options.profileMapping ?? { emailPropertyId: 'email', attributes: [] };
 	const logger = options.logger ?? silentLogSink;
 	const metrics = createProfileSyncMetrics(options.registry);
-	const retry = options.client?.retry ?? options.blueconic.retry;
 	const client = createBlueConicClient({
 		...options.client,
-		...(retry ? { retry } : {}),
 		config: options.blueconic,
 		events: metrics.clientEvents,
 		logger,
