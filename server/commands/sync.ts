@@ -9,7 +9,7 @@ import { isConfigError } from '../errors/config-error.js';
 import { isBackfillSetupError } from '../profile-sync/backfill/backfill-setup-error.js';
 import { formatCount, ProgressReporter } from '../profile-sync/backfill/progress.js';
 import { type BackfillSummary, runBackfill } from '../profile-sync/backfill/run-backfill.js';
-import { createProfileSync, type ProfileSyncOptions } from '../profile-sync/index.js';
+import { createProfileSync } from '../profile-sync/index.js';
 
 export const syncUsage =
 	'blueconic-bridge sync --config <file.json> --input <users.ndjson> [--rejects <rejects.ndjson>] [--state <state.json>] [--concurrency N] [--batch-size N]';
@@ -36,8 +36,6 @@ export interface SyncCommandIo {
 export interface SyncCommandOptions {
 	/** Interrupts the run like Ctrl-C. Without it, SIGINT and SIGTERM do that. */
 	readonly signal?: AbortSignal;
-	/** BlueConic client tuning (tests shorten the backoff). */
-	readonly client?: ProfileSyncOptions['client'];
 	/** Plain progress lines (when stderr is not a terminal) this often. Default 10 s. */
 	readonly progressIntervalMs?: number;
 }
@@ -85,7 +83,6 @@ export async function runSyncCommand(argv: string[], io: SyncCommandIo, options:
 		profileSync: config.profileSync,
 		registry: new Registry(),
 		logger: plainTextLogSink(io.stderr),
-		client: options.client,
 	});
 	let summary: BackfillSummary;
 	try {

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { Registry } from 'prom-client';
+import { LineRanges } from '../../server/profile-sync/backfill/line-ranges.js';
 import type { BackoffPolicy } from '../../server/utils/backoff.js';
 import type { BlueConicConfig, ProfileMappingConfig } from '../../server/config/schema.js';
 import type { FakeBlueConic } from '../fakes/blueconic-rest.js';
@@ -42,4 +44,26 @@ export function profileWrites(fake: FakeBlueConic) {
 
 export function tokenRequests(fake: FakeBlueConic) {
 	return fake.requests.filter((request) => request.path === '/rest/v2/oauth/token');
+}
+
+/** The environment variables the sync command's test config takes BlueConic's credentials from. */
+export const syncEnv: Readonly<Record<string, string>> = Object.freeze({ BC_ID: 'test-client', BC_SECRET: 'test-secret' });
+
+/**
+ * A config file's text for `blueconic-bridge sync` against `fake`: credentials from `syncEnv`, test-fast retries,
+ * the test mapping; `extra` adds top-level sections.
+ */
+export function syncConfigFile(fake: FakeBlueConic, extra: Record<string, unknown> = {}, timeoutMs = 5_000): string {
+	return JSON.stringify({
+		session: { validate: { type: 'memory' } },
+		sites: '*',
+		blueconic: { baseUrl: fake.url, clientId: 'env:BC_ID', clientSecret: 'env:BC_SECRET', timeoutMs, retry: fastRetry },
+		profileMapping,
+		...extra,
+	});
+}
+
+/** The input lines a backfill state file records as done. */
+export async function readDoneLines(statePath: string): Promise<LineRanges> {
+	return LineRanges.from((JSON.parse(await readFile(statePath, 'utf8')) as { doneLines: [number, number][] }).doneLines);
 }

@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runSyncCommand } from '../../server/commands/sync.js';
 import { type FakeBlueConic, startFakeBlueConic } from '../fakes/blueconic-rest.js';
-import { fastRetry } from './helpers.js';
+import { readDoneLines, syncConfigFile, syncEnv } from './helpers.js';
 
-const runner = fileURLToPath(new URL('./fixtures/run-sync-command.ts', import.meta.url));
+const cli = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
 // Run from the repository root so `--import tsx` finds tsx in node_modules.
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 const userCount = 5_000;
@@ -21,12 +21,7 @@ describe('blueconic-bridge sync in its own process', () => {
 	beforeEach(async () => {
 		fake = await startFakeBlueConic();
 		directory = await mkdtemp(join(tmpdir(), 'bc-sync-process-'));
-		const config = {
-			session: { validate: { type: 'memory' } },
-			sites: '*',
-			blueconic: { baseUrl: fake.url, clientId: 'env:BC_ID', clientSecret: 'env:BC_SECRET' },
-		};
-		await writeFile(join(directory, 'config.json'), JSON.stringify(config));
+		await writeFile(join(directory, 'config.json'), syncConfigFile(fake));
 		const lines = Array.from({ length: userCount }, (_, index) => JSON.stringify({ email: `user${index}@example.com` }));
 		await writeFile(join(directory, 'users.ndjson'), `${lines.join('\n')}\n`);
 	});
@@ -51,9 +46,9 @@ describe('blueconic-bridge sync in its own process', () => {
 		});
 		const file = (name: string) => join(directory, name);
 		const args = ['--config', file('config.json'), '--input', file('users.ndjson'), '--state', file('state.json'), '--batch-size', '100'];
-		child = spawn(process.execPath, ['--import', 'tsx', runner, ...args], {
+		child = spawn(process.execPath, ['--import', 'tsx', cli, 'sync', ...args], {
 			cwd: repositoryRoot,
-			env: { ...process.env, BC_ID: 'test-client', BC_SECRET: 'test-secret' },
+			env: { ...process.env, ...syncEnv },
 			stdio: ['ignore', 'ignore', 'pipe'],
 		});
 		let stderr = '';
@@ -62,16 +57,18 @@ describe('blueconic-bridge sync in its own process', () => {
 	}
 
 	async function resumeAndCheck(): Promise<void> {
-		const checkpoint = JSON.parse(await readFile(join(directory, 'state.json'), 'utf8')) as { doneLines: [number, number][] };
+		const doneLines = await readDoneLines(join(directory, 'state.json'));
 		const doneEmails = new Set(
-			checkpoint.doneLines.flatMap(([start, end]) => Array.from({ length: end - start }, (_, offset) => `user${start + offset - 1}@example.com`)),
+			Array.from({ length: userCount }, (_, index) => index + 1)
+				.filter((line) => doneLines.has(line))
+				.map((line) => `user${line - 1}@example.com`),
 		);
 		expect(doneEmails.size).toBeGreaterThan(0);
 		expect(doneEmails.size).toBeLessThan(userCount);
 		const entriesBefore = fake.acceptedEntries.length;
-		const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: { BC_ID: 'test-client', BC_SECRET: 'test-secret' } };
+		const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: { ...syncEnv } };
 		const args = ['--config', join(directory, 'config.json'), '--input', join(directory, 'users.ndjson'), '--state', join(directory, 'state.json')];
-		expect(await runSyncCommand(args, io, { client: { retry: fastRetry } })).toBe(0);
+		expect(await runSyncCommand(args, io)).toBe(0);
 		const resent = fake.acceptedEntries.slice(entriesBefore).map((entry) => entry.email ?? '');
 		expect(resent.filter((email) => doneEmails.has(email))).toEqual([]);
 		expect(fake.profiles.size).toBe(userCount);

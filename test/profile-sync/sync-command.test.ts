@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runSyncCommand, type SyncCommandOptions } from '../../server/commands/sync.js';
+import { runSyncCommand } from '../../server/commands/sync.js';
 import { type FakeBlueConic, startFakeBlueConic } from '../fakes/blueconic-rest.js';
-import { fastRetry, profileMapping, profileWrites } from './helpers.js';
+import { profileWrites, readDoneLines, syncConfigFile, syncEnv } from './helpers.js';
 
 interface CapturedIo {
 	stdout: { write(text: string): boolean; isTTY?: boolean; text: string };
@@ -24,7 +24,7 @@ function captureIo(stderrIsTty = false): CapturedIo {
 		};
 		return captured;
 	};
-	return { stdout: stream(false), stderr: stream(stderrIsTty), env: { BC_ID: 'test-client', BC_SECRET: 'test-secret' } };
+	return { stdout: stream(false), stderr: stream(stderrIsTty), env: { ...syncEnv } };
 }
 
 /**
@@ -65,19 +65,6 @@ function buildInput(count: number, problemEvery = 0) {
 	return { text: `${lines.join('\n')}\n`, emailByLine, expectedRejects, lineCount: lines.length };
 }
 
-function configFile(fake: FakeBlueConic, extra: Record<string, unknown> = {}, timeoutMs = 5_000) {
-	return JSON.stringify({
-		session: { validate: { type: 'memory' } },
-		sites: '*',
-		blueconic: { baseUrl: fake.url, clientId: 'env:BC_ID', clientSecret: 'env:BC_SECRET', timeoutMs },
-		profileMapping,
-		...extra,
-	});
-}
-
-const doneRanges = async (statePath: string) => (JSON.parse(await readFile(statePath, 'utf8')) as { doneLines: [number, number][] }).doneLines;
-const isDone = (ranges: [number, number][], line: number) => ranges.some(([start, end]) => line >= start && line < end);
-
 describe('blueconic-bridge sync (backfill command)', () => {
 	let fake: FakeBlueConic;
 	let directory: string;
@@ -87,12 +74,11 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		rejects: join(directory, 'rejects.ndjson'),
 		state: join(directory, 'state.json'),
 	});
-	const commandOptions: SyncCommandOptions = { client: { retry: fastRetry } };
 
 	beforeEach(async () => {
 		fake = await startFakeBlueConic();
 		directory = await mkdtemp(join(tmpdir(), 'bc-sync-'));
-		await writeFile(paths().config, configFile(fake));
+		await writeFile(paths().config, syncConfigFile(fake));
 	});
 	afterEach(async () => {
 		await fake.close();
@@ -116,22 +102,19 @@ describe('blueconic-bridge sync (backfill command)', () => {
 			},
 		});
 		const first = captureIo();
-		const firstExit = await runSyncCommand(argv('--rejects', paths().rejects, '--state', paths().state), first, {
-			...commandOptions,
-			signal: interruption.signal,
-		});
+		const firstExit = await runSyncCommand(argv('--rejects', paths().rejects, '--state', paths().state), first, { signal: interruption.signal });
 		expect(firstExit).toBe(130);
 		expect(first.stderr.text).toContain('interrupted; run the same command again to resume');
 
-		const checkpointed = await doneRanges(paths().state);
-		const checkpointedEmails = new Set([...input.emailByLine].filter(([line]) => isDone(checkpointed, line)).map(([, email]) => email));
+		const checkpointed = await readDoneLines(paths().state);
+		const checkpointedEmails = new Set([...input.emailByLine].filter(([line]) => checkpointed.has(line)).map(([, email]) => email));
 		expect(checkpointedEmails.size).toBeGreaterThan(0);
 		expect(checkpointedEmails.size).toBeLessThan(20_000);
 		for (const email of checkpointedEmails) expect(fake.profiles.has(email)).toBe(true);
 		const entriesBeforeResume = fake.acceptedEntries.length;
 
 		const second = captureIo();
-		const secondExit = await runSyncCommand(argv('--rejects', paths().rejects, '--state', paths().state), second, commandOptions);
+		const secondExit = await runSyncCommand(argv('--rejects', paths().rejects, '--state', paths().state), second);
 		expect(secondExit, second.stderr.text).toBe(0);
 		const lineCount = input.lineCount.toLocaleString('en-US');
 		expect(second.stdout.text).toMatch(new RegExp(`^completed: ${lineCount} of ${lineCount} lines done, [\\d,]+ done by earlier runs;`));
@@ -141,7 +124,7 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		expect(new Set(resent).size).toBe(resent.length);
 		expect(fake.profiles.size).toBe(20_000);
 		expect(fake.profiles.get('user19999@example.com')?.properties).toEqual({ email: ['user19999@example.com'], age: ['19'] });
-		expect(await doneRanges(paths().state)).toEqual([[1, input.lineCount + 1]]);
+		expect((await readDoneLines(paths().state)).toJSON()).toEqual([[1, input.lineCount + 1]]);
 
 		const rejects = (await readFile(paths().rejects, 'utf8'))
 			.trim()
@@ -157,20 +140,22 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		const interruption = new AbortController();
 		const holdsFirstLine = (body: unknown) => Array.isArray(body) && JSON.stringify(body).includes('"user0@example.com"');
 		// Held far longer than any wait below, and not timed out meanwhile: the interruption is what ends it.
-		await writeFile(paths().config, configFile(fake, {}, 60_000));
+		await writeFile(paths().config, syncConfigFile(fake, {}, 60_000));
 		fake.inject({ kind: 'delay', delayMs: 60_000, when: (request) => holdsFirstLine(request.body) });
-		const running = runSyncCommand(argv('--state', paths().state, '--batch-size', '10', '--concurrency', '3'), captureIo(), {
-			...commandOptions,
-			signal: interruption.signal,
-		});
-		await waitFor(() => fake.acceptedEntries.length === 20);
-		await waitFor(async () => (await doneRanges(paths().state).catch(() => [])).length > 0 && fake.stats.inFlight === 1);
+		const running = runSyncCommand(argv('--state', paths().state, '--batch-size', '10', '--concurrency', '3'), captureIo(), { signal: interruption.signal });
+		await expect.poll(() => fake.acceptedEntries.length, { timeout: 15_000, interval: 5 }).toBe(20);
+		await expect
+			.poll(async () => ((await readDoneLines(paths().state).catch(() => undefined))?.size ?? 0) > 0 && fake.stats.inFlight === 1, {
+				timeout: 15_000,
+				interval: 5,
+			})
+			.toBe(true);
 		interruption.abort();
 		expect(await running).toBe(130);
-		expect(await doneRanges(paths().state)).toEqual([[11, 31]]);
+		expect((await readDoneLines(paths().state)).toJSON()).toEqual([[11, 31]]);
 
 		const entriesBeforeResume = fake.acceptedEntries.length;
-		expect(await runSyncCommand(argv('--state', paths().state, '--batch-size', '10'), captureIo(), commandOptions)).toBe(0);
+		expect(await runSyncCommand(argv('--state', paths().state, '--batch-size', '10'), captureIo())).toBe(0);
 		expect(fake.acceptedEntries.slice(entriesBeforeResume).map((entry) => entry.email)).toEqual(
 			Array.from({ length: 10 }, (_, index) => `user${index}@example.com`),
 		);
@@ -180,7 +165,7 @@ describe('blueconic-bridge sync (backfill command)', () => {
 	it('keeps at most --concurrency requests in flight', async () => {
 		await writeFile(paths().input, buildInput(100).text);
 		fake.inject({ kind: 'delay', delayMs: 30, times: Infinity });
-		expect(await runSyncCommand(argv('--batch-size', '5', '--concurrency', '3'), captureIo(), commandOptions)).toBe(0);
+		expect(await runSyncCommand(argv('--batch-size', '5', '--concurrency', '3'), captureIo())).toBe(0);
 		expect(profileWrites(fake)).toHaveLength(20);
 		expect(fake.stats.maxInFlight).toBe(3);
 	});
@@ -189,7 +174,7 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		await writeFile(paths().input, buildInput(20_000).text);
 		const io = captureIo();
 		const started = performance.now();
-		expect(await runSyncCommand(argv(), io, commandOptions)).toBe(0);
+		expect(await runSyncCommand(argv(), io)).toBe(0);
 		const seconds = (performance.now() - started) / 1000;
 		const rate = Math.round(20_000 / seconds);
 		console.log(`backfill rate against the fake BlueConic: ${rate.toLocaleString('en-US')} profiles/s (20,000 in ${seconds.toFixed(2)} s)`);
@@ -199,10 +184,10 @@ describe('blueconic-bridge sync (backfill command)', () => {
 
 	it('says a run already finished does nothing more', async () => {
 		await writeFile(paths().input, buildInput(10).text);
-		expect(await runSyncCommand(argv('--state', paths().state), captureIo(), commandOptions)).toBe(0);
+		expect(await runSyncCommand(argv('--state', paths().state), captureIo())).toBe(0);
 		const requestsAfterFirstRun = fake.requests.length;
 		const io = captureIo();
-		expect(await runSyncCommand(argv('--state', paths().state), io, commandOptions)).toBe(0);
+		expect(await runSyncCommand(argv('--state', paths().state), io)).toBe(0);
 		expect(fake.requests.length).toBe(requestsAfterFirstRun);
 		expect(io.stdout.text).toMatch(/^completed: 10 of 10 lines done, 10 done by earlier runs; 0 profiles accepted/);
 	});
@@ -211,7 +196,7 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		await writeFile(paths().input, buildInput(10).text);
 		const io = captureIo();
 		io.env.BC_SECRET = 'wrong-secret-value';
-		expect(await runSyncCommand(argv('--state', paths().state), io, commandOptions)).toBe(3);
+		expect(await runSyncCommand(argv('--state', paths().state), io)).toBe(3);
 		expect(io.stderr.text).toMatch(/^sync failed: BlueConic refused our client credentials \(invalid_client\).*\n$/m);
 		expect(io.stdout.text + io.stderr.text).not.toContain('wrong-secret-value');
 	});
@@ -220,10 +205,10 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		await writeFile(paths().input, buildInput(30).text);
 		fake.inject({ kind: 'status', status: 503, times: Infinity, when: (request) => JSON.stringify(request.body).includes('"user25@example.com"') });
 		const io = captureIo();
-		const exit = await runSyncCommand(argv('--state', paths().state, '--batch-size', '10', '--concurrency', '1'), io, commandOptions);
+		const exit = await runSyncCommand(argv('--state', paths().state, '--batch-size', '10', '--concurrency', '1'), io);
 		expect(exit).toBe(1);
 		expect(io.stderr.text).toContain('sync failed: BlueConic answered 503 to a profiles request (gave up after 4 attempts)');
-		expect(await doneRanges(paths().state)).toEqual([[1, 21]]);
+		expect((await readDoneLines(paths().state)).toJSON()).toEqual([[1, 21]]);
 	});
 
 	it('exits 2 with a clear message for bad arguments, configuration or input', async () => {
@@ -236,27 +221,27 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		];
 		for (const [args, message] of cases) {
 			const io = captureIo();
-			expect(await runSyncCommand(args, io, commandOptions), args.join(' ')).toBe(2);
+			expect(await runSyncCommand(args, io), args.join(' ')).toBe(2);
 			expect(io.stderr.text).toMatch(message);
 		}
 		const io = captureIo();
 		delete io.env.BC_SECRET;
-		expect(await runSyncCommand(argv(), io, commandOptions)).toBe(2);
+		expect(await runSyncCommand(argv(), io)).toBe(2);
 		expect(io.stderr.text).toBe('invalid configuration: blueconic.clientSecret: environment variable BC_SECRET is not set\n');
 		expect(fake.requests).toHaveLength(0);
 	});
 
 	it('refuses a state file written for another input', async () => {
 		await writeFile(paths().input, buildInput(5).text);
-		expect(await runSyncCommand(argv('--state', paths().state), captureIo(), commandOptions)).toBe(0);
+		expect(await runSyncCommand(argv('--state', paths().state), captureIo())).toBe(0);
 		await writeFile(paths().input, buildInput(6).text.replace('user0@', 'other@'));
 		const io = captureIo();
-		expect(await runSyncCommand(argv('--state', paths().state), io, commandOptions)).toBe(2);
+		expect(await runSyncCommand(argv('--state', paths().state), io)).toBe(2);
 		expect(io.stderr.text).toContain('belongs to another input file');
 	});
 
 	it('applies the consent gate and objectiveIds from the configuration, writing who was not synced', async () => {
-		await writeFile(paths().config, configFile(fake, { profileSync: { consentAttribute: 'ok', objectiveIds: ['news'] } }));
+		await writeFile(paths().config, syncConfigFile(fake, { profileSync: { consentAttribute: 'ok', objectiveIds: ['news'] } }));
 		fake.setConsentedObjectives('a@example.com', ['news']);
 		await writeFile(
 			paths().input,
@@ -268,7 +253,7 @@ describe('blueconic-bridge sync (backfill command)', () => {
 				.map((user) => JSON.stringify(user))
 				.join('\n'),
 		);
-		expect(await runSyncCommand(argv('--rejects', paths().rejects), captureIo(), commandOptions)).toBe(0);
+		expect(await runSyncCommand(argv('--rejects', paths().rejects), captureIo())).toBe(0);
 		expect(profileWrites(fake)[0]?.query).toEqual({ objectiveIds: 'news' });
 		expect([...fake.profiles.keys()]).toEqual(['a@example.com']);
 		const rejects = (await readFile(paths().rejects, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as unknown);
@@ -281,19 +266,11 @@ describe('blueconic-bridge sync (backfill command)', () => {
 	it('redraws one progress line on a terminal and writes plain lines otherwise', async () => {
 		await writeFile(paths().input, buildInput(50).text);
 		const tty = captureIo(true);
-		expect(await runSyncCommand(argv('--batch-size', '10'), tty, commandOptions)).toBe(0);
+		expect(await runSyncCommand(argv('--batch-size', '10'), tty)).toBe(0);
 		expect(tty.stderr.text).toMatch(/\r\x1b\[K50 \/ 50 lines \(100%\), [\d,]+\/s, ETA 0s\n/);
 		const plain = captureIo(false);
-		expect(await runSyncCommand(argv('--batch-size', '10'), plain, { ...commandOptions, progressIntervalMs: 0 })).toBe(0);
+		expect(await runSyncCommand(argv('--batch-size', '10'), plain, { progressIntervalMs: 0 })).toBe(0);
 		expect(plain.stderr.text).not.toContain('\r');
 		expect(plain.stderr.text).toMatch(/^10 \/ 50 lines \(20%\), [\d,]+\/s, ETA \d+s$/m);
 	});
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error('condition not met in time');
-		await new Promise((resolve) => setTimeout(resolve, 5));
-	}
-}

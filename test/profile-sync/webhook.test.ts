@@ -34,7 +34,6 @@ describe('profile sync webhook', () => {
 			profileMapping,
 			profileSync: { objectiveIds: [] },
 			registry,
-			client: { retry: fastRetry },
 			minRetryAfterMs: 0,
 			...overrides,
 		});
