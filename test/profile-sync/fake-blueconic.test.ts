@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeBlueConic, startFakeBlueConic } from '../fakes/blueconic-rest.js';
+import { entry } from './helpers.js';
 
 /** The fake's own contract, which the profile-sync tests rely on. */
 describe('fake BlueConic REST server', () => {
@@ -30,13 +31,6 @@ describe('fake BlueConic REST server', () => {
 		});
 	}
 
-	const upsert = (email: string, properties: Record<string, string[]> = {}) => ({
-		matching: [[{ id: 'email', value: email }]],
-		properties: Object.entries({ email: [email], ...properties }).map(([id, values]) => ({ id, values, strategy: 'SET' })),
-		strategy: 'UPSERT',
-		identifier: email,
-	});
-
 	it('issues expiring tokens for client credentials sent as form fields or HTTP Basic', async () => {
 		const form = await token();
 		expect(form.status).toBe(200);
@@ -59,16 +53,16 @@ describe('fake BlueConic REST server', () => {
 	});
 
 	it('requires a valid, unexpired bearer token for profiles', async () => {
-		expect((await put([upsert('a@example.com')])).status).toBe(401);
-		expect((await put([upsert('a@example.com')], 'made-up')).status).toBe(401);
+		expect((await put([entry('a@example.com')])).status).toBe(401);
+		expect((await put([entry('a@example.com')], 'made-up')).status).toBe(401);
 		const accessToken = await bearer();
 		fake.expireTokens();
-		expect((await put([upsert('a@example.com')], accessToken)).status).toBe(401);
+		expect((await put([entry('a@example.com')], accessToken)).status).toBe(401);
 	});
 
 	it('refuses more than 1000 entries with 413 and a malformed body with 400 naming the fields', async () => {
 		const accessToken = await bearer();
-		const tooMany = Array.from({ length: 1001 }, (_, index) => upsert(`u${index}@example.com`));
+		const tooMany = Array.from({ length: 1001 }, (_, index) => entry(`u${index}@example.com`));
 		expect((await put(tooMany, accessToken)).status).toBe(413);
 		const malformed = await put([{ matching: [[{ id: 'email', value: 1 }]], properties: [{ id: 'email', values: [1], strategy: 'SET' }] }], accessToken);
 		expect(malformed.status).toBe(400);
@@ -86,7 +80,7 @@ describe('fake BlueConic REST server', () => {
 
 	it('matches with OR over the outer array and AND over the inner one', async () => {
 		const accessToken = await bearer();
-		await put([upsert('a@example.com', { crm_id: ['42'] })], accessToken);
+		await put([entry('a@example.com', { crm_id: '42' })], accessToken);
 		const byAnd = {
 			matching: [[{ id: 'email', value: 'a@example.com' }, { id: 'crm_id', value: '41' }], [{ id: 'crm_id', value: '42' }]],
 			properties: [{ id: 'city', values: ['Oslo'], strategy: 'SET' }],
@@ -101,7 +95,7 @@ describe('fake BlueConic REST server', () => {
 
 	it('finds profiles by property value', async () => {
 		const accessToken = await bearer();
-		await put([upsert('a@example.com'), upsert('b@example.com')], accessToken);
+		await put([entry('a@example.com'), entry('b@example.com')], accessToken);
 		const response = await fetch(`${fake.url}/rest/v2/profiles?property=email&value=b%40example.com`, {
 			headers: { authorization: `Bearer ${accessToken}` },
 		});
@@ -114,10 +108,10 @@ describe('fake BlueConic REST server', () => {
 	it('injects failures for the next requests only', async () => {
 		const accessToken = await bearer();
 		const injected = fake.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '3' }, times: 2 });
-		const first = await put([upsert('a@example.com')], accessToken);
+		const first = await put([entry('a@example.com')], accessToken);
 		expect([first.status, first.headers.get('retry-after')]).toEqual([429, '3']);
-		expect((await put([upsert('a@example.com')], accessToken)).status).toBe(429);
+		expect((await put([entry('a@example.com')], accessToken)).status).toBe(429);
 		expect(injected.remaining()).toBe(0);
-		expect((await put([upsert('a@example.com')], accessToken)).status).toBe(200);
+		expect((await put([entry('a@example.com')], accessToken)).status).toBe(200);
 	});
 });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Registry } from 'prom-client';
 import { LineRanges } from '../../server/profile-sync/backfill/line-ranges.js';
 import type { BackoffPolicy } from '../../server/utils/backoff.js';
+import type { ProfileEntry } from '../../server/blueconic/profile-entry.js';
 import type { BlueConicConfig, ProfileMappingConfig } from '../../server/config/schema.js';
 import type { FakeBlueConic } from '../fakes/blueconic-rest.js';
 
@@ -66,4 +67,17 @@ export function syncConfigFile(fake: FakeBlueConic, extra: Record<string, unknow
 /** The input lines a backfill state file records as done. */
 export async function readDoneLines(statePath: string): Promise<LineRanges> {
 	return LineRanges.from((JSON.parse(await readFile(statePath, 'utf8')) as { doneLines: [number, number][] }).doneLines);
+}
+
+/** A profile entry as the client sends it: matched and identified by `email`, which it sets with `extra`. */
+export function entry(email: string, extra: Record<string, string> = {}): ProfileEntry {
+	return {
+		matching: [[{ id: 'email', value: email }]],
+		properties: [
+			{ id: 'email', values: [email], strategy: 'SET' },
+			...Object.entries(extra).map(([id, value]) => ({ id, values: [value], strategy: 'SET' as const })),
+		],
+		strategy: 'UPSERT',
+		identifier: email,
+	};
 }

@@ -3,22 +3,9 @@ import type { RetryCause, TokenFetchOutcome } from '../../server/blueconic/clien
 import { BlueConicAuthError } from '../../server/blueconic/errors/blueconic-auth-error.js';
 import { BlueConicRequestError } from '../../server/blueconic/errors/blueconic-request-error.js';
 import { BlueConicUnavailableError } from '../../server/blueconic/errors/blueconic-unavailable-error.js';
-import type { ProfileEntry } from '../../server/blueconic/profile-entry.js';
 import { type BlueConicClientOptions, createBlueConicClient } from '../../server/blueconic/profiles-client.js';
 import { type FakeBlueConic, startFakeBlueConic } from '../fakes/blueconic-rest.js';
-import { blueconicConfigFor, fastRetry, profileWrites, tokenRequests } from './helpers.js';
-
-function entry(email: string, extra: Record<string, string> = {}): ProfileEntry {
-	return {
-		matching: [[{ id: 'email', value: email }]],
-		properties: [
-			{ id: 'email', values: [email], strategy: 'SET' },
-			...Object.entries(extra).map(([id, value]) => ({ id, values: [value], strategy: 'SET' as const })),
-		],
-		strategy: 'UPSERT',
-		identifier: email,
-	};
-}
+import { blueconicConfigFor, entry, fastRetry, profileWrites, tokenRequests } from './helpers.js';
 
 const entries = (count: number, from = 0) => Array.from({ length: count }, (_, index) => entry(`user${from + index}@example.com`));
 
