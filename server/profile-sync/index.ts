@@ -7,14 +7,12 @@ import { HttpError } from '../errors/http-error.js';
 import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { createProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
-import { type UserSyncResult, syncUsers } from './sync-users.js';
+import { type ProfileSyncRules, type UserSyncResult, syncUsers } from './sync-users.js';
 import { handleProfileSyncWebhook } from './webhook.js';
 
-export type { UserSyncResult } from './sync-users.js';
+export type { ProfileSyncRules, UserSyncResult } from './sync-users.js';
 export type { SyncUser } from './sync-user.js';
 
-/** What of `profileSync` the sync itself reads; the request limits below come from the rest of it. */
-export type ProfileSyncRules = Pick<ProfileSyncConfig, 'consentAttribute' | 'objectiveIds'>;
 
 export interface ProfileSyncOptions {
 	/** The configured `blueconic` section; its `retry` applies unless `client.retry` is given. */
@@ -77,7 +75,7 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 	return {
 		syncUsers: sync,
 		async handleWebhook(body) {
-			// Refused before the body is read: a sender retries the whole request later anyway.
+			// Refused without looking at the users: a sender retries the whole request later anyway.
 			if (state !== 'open') return httpErrorAnswer(shuttingDown());
 			return handleProfileSyncWebhook(body, { syncUsers: (users) => sync(users), metrics, logger, maxUsersPerRequest, minRetryAfterMs });
 		},

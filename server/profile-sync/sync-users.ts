@@ -28,10 +28,13 @@ export type UserSyncResult =
 	  }
 	| { readonly status: 'skipped'; readonly email: string; readonly userId: string | undefined; readonly reason: 'consent' };
 
+/** What of `profileSync` the sync itself reads; the request limits come from the rest of it. */
+export type ProfileSyncRules = Pick<ProfileSyncConfig, 'consentAttribute' | 'objectiveIds'>;
+
 export interface UserSyncerOptions {
 	readonly client: BlueConicClient;
 	readonly profileMapping: ProfileMappingConfig;
-	readonly profileSync: Pick<ProfileSyncConfig, 'consentAttribute' | 'objectiveIds'>;
+	readonly profileSync: ProfileSyncRules;
 	readonly metrics: ProfileSyncMetrics;
 }
 
