@@ -8,11 +8,11 @@
  */
 import { type BlueConicClient, loadedEventName, segmentEventNames } from './blueconic.js';
 import { sessionFingerprint } from './fingerprint.js';
+import { optionDefaults } from './options.js';
 import { segmentReport } from './segments.js';
 
-const endpoint = document.currentScript?.dataset.endpoint || '/plugins/public/blueconic/segments';
-/** The SDK's default `refreshInterval`: well within the collector's default 30-minute `segments.ttlSeconds`. */
-const refreshInterval = 6e5;
+// The SDK's defaults (the minifier inlines them).
+const endpoint = document.currentScript?.dataset.endpoint || optionDefaults.endpoint;
 /** storage.ts's `deliveredReportKey`, written out. */
 const storageKey = 'blueconic-bridge:' + endpoint;
 /**
@@ -61,8 +61,8 @@ const sync = (): void => {
 	try {
 		const report = segmentReport(client);
 		// The end of a record for this set and session (see storage.ts).
-		const delivered = `|${sessionFingerprint('blaize_session')}|${report}`;
-		if (!(postedRecord?.endsWith(delivered) && Date.now() - parseInt(postedRecord) < refreshInterval)) {
+		const delivered = `|${sessionFingerprint(optionDefaults.sessionCookie)}|${report}`;
+		if (!(postedRecord?.endsWith(delivered) && Date.now() - parseInt(postedRecord) < optionDefaults.refreshInterval)) {
 			post(Date.now() + delivered, report, 0);
 		}
 	} catch {
