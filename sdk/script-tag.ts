@@ -8,8 +8,9 @@ declare global {
 }
 
 // The options are the tag's data-* attributes: `data-max-attempts="3"` arrives as `maxAttempts: '3'`, a string,
-// which `resolveOptions` converts. `currentScript` is only set while this file's top level runs.
-const dataset = document.currentScript?.dataset ?? {};
+// which `resolveOptions` converts. `currentScript` is only set while this file's top level runs; without it,
+// `startSegmentSync`'s own default (no options) applies.
+const dataset = document.currentScript?.dataset;
 if (!window.BlueConicBridge) {
 	try {
 		window.BlueConicBridge = startSegmentSync(dataset as SegmentSyncOptions);
