@@ -64,14 +64,19 @@ export async function openWatchedPage(browser: Browser): Promise<WatchedPage> {
 	return watched;
 }
 
-/** Resolves after `ms` milliseconds. */
 /** The tab's record of its last delivery to `endpoint` (see sdk/storage.ts: `<deliveredAt>|<fingerprint>|<report>`). */
 export function deliveryRecord(page: Page, endpoint = optionDefaults.endpoint): Promise<string | null> {
 	return page.evaluate((key) => sessionStorage.getItem(key), deliveredReportKey(endpoint));
 }
 
+/** What the script tag's `BlueConicBridge.lastDelivered()` answers in the page. */
+export function lastDelivered(page: Page): Promise<readonly string[] | undefined> {
+	return page.evaluate(() => window.BlueConicBridge?.lastDelivered());
+}
+
+/** Resolves after `ms` milliseconds (at once for a negative `ms`, which a deadline already passed gives). */
 export function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
+	return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 /** Attributes for a tag, `data-*` names included; `true` writes the bare attribute. */
@@ -88,9 +93,19 @@ export function pageHtml(scripts: string[], body = ''): string {
 	return `<!doctype html><html><head><meta charset="utf-8"><title>test</title>${scripts.join('')}</head><body>${body}</body></html>`;
 }
 
-/** The script-tag build. */
-export function sdkScript(values: Attributes = {}): string {
-	return `<script src="/sdk/blueconic-bridge.min.js"${attributes(values)}></script>`;
+/** The script-tag build, from the page's own server or from `origin`. */
+export function sdkScript(values: Attributes = {}, origin = ''): string {
+	return `<script src="${origin}/sdk/blueconic-bridge.min.js"${attributes(values)}></script>`;
+}
+
+/** An inline script (with `nonce`) that reports every CSP violation to the console, where tests look; plus `extra`. */
+export function cspViolationReporter(nonce: string, extra = ''): string {
+	return `<script nonce="${nonce}">addEventListener('securitypolicyviolation', (e) => console.error('csp: ' + e.violatedDirective));${extra}</script>`;
+}
+
+/** A strict Content-Security-Policy: scripts only with `nonce`, requests only to the page's own origin. */
+export function strictCspHeader(nonce: string): Record<string, string> {
+	return { 'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'` };
 }
 
 /** The fake BlueConic client; `data-segments` and `data-delay` steer it. */
@@ -105,7 +120,6 @@ export const sessionCookieHeader = { 'Set-Cookie': 'blaize_session=session-1; Pa
 export interface FakeBlueConic {
 	/** Event names the SDK subscribed to, once per subscription. */
 	subscriptions: string[];
-	pageViews: number;
 	setSegments(segmentIds: string[]): void;
 	setRawSegments(list: unknown): void;
 	setSegmentsAfterPageView(segmentIds: string[]): void;

@@ -1,6 +1,14 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
-import { fakeBlueConicScript, launchChromium, openWatchedPage, pageHtml, sdkScript, sleep } from './browser.js';
+import {
+	fakeBlueConicScript,
+	lastDelivered,
+	launchChromium,
+	openWatchedPage,
+	pageHtml,
+	sdkScript,
+	sleep,
+} from './browser.js';
 import { TestServer } from './server.js';
 
 // The publisher's pages and the collector on different origins of one site, as in production
@@ -29,10 +37,7 @@ async function openPageOn(host: string) {
 	const endpoint = collector.url('/plugins/public/blueconic/segments', 'collector.publisher.test');
 	const html = pageHtml([
 		fakeBlueConicScript({ 'data-segments': 'a' }),
-		sdkScript({ 'data-endpoint': endpoint, 'data-max-attempts': '1' }).replace(
-			'src="/sdk/',
-			`src="${collector.url('/sdk/', 'collector.publisher.test')}`,
-		),
+		sdkScript({ 'data-endpoint': endpoint, 'data-max-attempts': '1' }, collector.url('', 'collector.publisher.test')),
 	]);
 	pages.page(path, html, { 'Set-Cookie': 'blaize_session=cross-site; Domain=publisher.test; Path=/; SameSite=Lax' });
 	const watched = await openWatchedPage(browser);
@@ -51,7 +56,7 @@ test('posts to a collector on another origin with the session cookie, and reads 
 	});
 	expect(collector.preflights).toEqual([{ origin: `http://www.publisher.test:${pages.port}`, allowed: true }]);
 	// Only an exact, credentialed CORS answer lets the page see the 204 and count the report as delivered.
-	await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+	await expect.poll(() => lastDelivered(page)).toEqual(['a']);
 });
 
 test('a page on a foreign origin is refused and never counts its report as delivered', async () => {
@@ -60,5 +65,5 @@ test('a page on a foreign origin is refused and never counts its report as deliv
 	await sleep(300);
 	expect(collector.preflights).toEqual([{ origin: `http://foreign.test:${pages.port}`, allowed: false }]);
 	expect(collector.posts.filter((post) => post.allowed)).toEqual([]);
-	expect(await page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toBeUndefined();
+	expect(await lastDelivered(page)).toBeUndefined();
 });

@@ -1,5 +1,14 @@
 import { expect, test } from 'vitest';
-import { fakeBlueConicScript, openWatchedPage, pageHtml, sdkScript, sessionCookieHeader, sleep, useBrowserAndServer } from './browser.js';
+import {
+	fakeBlueConicScript,
+	lastDelivered,
+	openWatchedPage,
+	pageHtml,
+	sdkScript,
+	sessionCookieHeader,
+	sleep,
+	useBrowserAndServer,
+} from './browser.js';
 
 const env = useBrowserAndServer();
 let pageNumber = 0;
@@ -17,7 +26,7 @@ test('retries after a 503 and records the delivery', async () => {
 	const { page } = await openPage({ 'data-retry-delay': '50' });
 	const posts = await env.server.waitForPosts(2);
 	expect(posts.map((post) => post.body)).toEqual(['["a"]', '["a"]']);
-	await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+	await expect.poll(() => lastDelivered(page)).toEqual(['a']);
 });
 
 test('waits as long as a 429 answer asks in Retry-After', async () => {
@@ -34,7 +43,7 @@ test('gives up after maxAttempts tries', async () => {
 	await env.server.waitForPosts(3);
 	await sleep(400);
 	expect(env.server.posts).toHaveLength(3);
-	expect(await page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toBeUndefined();
+	expect(await lastDelivered(page)).toBeUndefined();
 });
 
 test('does not retry a 4xx other than 408 and 429', async () => {

@@ -12,7 +12,6 @@
 	let segmentsAfterPageView = null;
 	const handlers = {};
 	const subscriptions = [];
-	let pageViews = 0;
 
 	function fire(eventName) {
 		for (const handler of handlers[eventName] || []) handler();
@@ -29,7 +28,6 @@
 			return segmentIds.map((id) => ({ id, name: `Segment ${id}` }));
 		},
 		handlePageView() {
-			pageViews++;
 			setTimeout(() => {
 				if (segmentsAfterPageView) segmentIds = segmentsAfterPageView;
 				segmentsAfterPageView = null;
@@ -40,9 +38,6 @@
 
 	window.fakeBlueConic = {
 		subscriptions,
-		get pageViews() {
-			return pageViews;
-		},
 		setSegments(ids) {
 			segmentIds = ids;
 		},

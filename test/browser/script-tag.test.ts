@@ -1,12 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import {
+	cspViolationReporter,
 	deliveryRecord,
 	fakeBlueConicScript,
+	lastDelivered,
 	openWatchedPage,
 	pageHtml,
 	sdkScript,
 	sessionCookieHeader,
 	sleep,
+	strictCspHeader,
 	useBrowserAndServer,
 } from './browser.js';
 
@@ -32,7 +35,7 @@ describe('ready detection', () => {
 			cookie: 'blaize_session=session-1',
 			body: '["seg-a","seg-b"]',
 		});
-		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['seg-a', 'seg-b']);
+		await expect.poll(() => lastDelivered(page)).toEqual(['seg-a', 'seg-b']);
 	});
 
 	test('posts once BlueConic arrives after the script', async () => {
@@ -131,13 +134,13 @@ describe('posting on change', () => {
 		await env.server.waitForPosts(1);
 		// The server has the post before the page has its answer; a reload in between leaves an unconfirmed report,
 		// which the SDK rightly sends again (as a beacon on leaving, then from the new page).
-		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a', 'b']);
+		await expect.poll(() => lastDelivered(page)).toEqual(['a', 'b']);
 		await page.reload();
 		await page.waitForFunction(() => window.BlueConicBridge !== undefined);
 		await expect.poll(() => page.evaluate(() => window.blueConicClient !== undefined)).toBe(true);
 		await sleep(400);
 		expect(env.server.posts).toHaveLength(1);
-		expect(await page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a', 'b']);
+		expect(await lastDelivered(page)).toEqual(['a', 'b']);
 
 		const newTab = await context.newPage();
 		await newTab.goto(page.url());
@@ -154,7 +157,7 @@ describe('keeping the collector\'s report alive', () => {
 			sdkScript({ 'data-refresh-interval': String(refreshIntervalMs) }),
 		]);
 		await env.server.waitForPosts(1);
-		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+		await expect.poll(() => lastDelivered(page)).toEqual(['a']);
 		// The page's own stamp (the record starts with it), not the time the server had the post: the page reads
 		// the answer later, and its age counts from then.
 		const deliveredAt = parseInt((await deliveryRecord(page)) ?? '');
@@ -173,7 +176,7 @@ describe('keeping the collector\'s report alive', () => {
 	test('posts an unchanged set again once the readable session cookie changed (a sign-in without a reload)', async () => {
 		const { page } = await openPage([fakeBlueConicScript({ 'data-segments': 'a' }), sdkScript()]);
 		await env.server.waitForPosts(1);
-		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+		await expect.poll(() => lastDelivered(page)).toEqual(['a']);
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(200);
 		expect(env.server.posts).toHaveLength(1);
@@ -199,7 +202,7 @@ describe('keeping the collector\'s report alive', () => {
 		await context.addCookies([{ name: 'blaize_session', value: 'session-1', url: env.server.url('/') }]);
 		await page.goto(env.server.url(path));
 		await env.server.waitForPosts(1);
-		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+		await expect.poll(() => lastDelivered(page)).toEqual(['a']);
 		await page.reload();
 		await page.waitForFunction(() => window.BlueConicBridge !== undefined);
 		await sleep(300);
@@ -218,7 +221,7 @@ describe('keeping the collector\'s report alive', () => {
 		const { page } = await openWatchedPage(env.browser);
 		await page.goto(env.server.url(path));
 		await env.server.waitForPosts(1);
-		await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+		await expect.poll(() => lastDelivered(page)).toEqual(['a']);
 		await page.evaluate(() => window.fakeBlueConic.fire('onEventReady'));
 		await sleep(200);
 		expect(env.server.posts).toHaveLength(1);
@@ -271,14 +274,11 @@ describe('embedding', () => {
 		env.server.page(
 			path,
 			pageHtml([
-				`<script nonce="${nonce}">addEventListener('securitypolicyviolation', (e) => console.error('csp: ' + e.violatedDirective));</script>`,
+				cspViolationReporter(nonce),
 				fakeBlueConicScript({ nonce, 'data-segments': 'csp' }),
 				sdkScript({ nonce }),
 			]),
-			{
-				...sessionCookieHeader,
-				'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'`,
-			},
+			{ ...sessionCookieHeader, ...strictCspHeader(nonce) },
 		);
 		const { page, consoleMessages, pageErrors } = await openWatchedPage(env.browser);
 		await page.goto(env.server.url(path));

@@ -1,6 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { deliveryRecord, fakeBlueConicScript, openWatchedPage, pageHtml, sessionCookieHeader, sleep, useBrowserAndServer } from './browser.js';
+import {
+	cspViolationReporter,
+	deliveryRecord,
+	fakeBlueConicScript,
+	lastDelivered,
+	openWatchedPage,
+	pageHtml,
+	sdkScript,
+	sessionCookieHeader,
+	sleep,
+	strictCspHeader,
+	useBrowserAndServer,
+} from './browser.js';
 
 const snippetBody = readFileSync(new URL('../../dist/sdk/snippet.min.js', import.meta.url), 'utf8');
 const nonce = 'c25pcHBldA';
@@ -14,13 +26,10 @@ async function openPage(options: { blueConicFirst: boolean; fakeAttributes?: Rec
 	const fake = fakeBlueConicScript({ nonce, ...options.fakeAttributes });
 	const snippet = `<script nonce="${nonce}" data-endpoint="/collector/segments">${snippetBody}</script>`;
 	const scripts = [
-		`<script nonce="${nonce}">addEventListener('securitypolicyviolation', (e) => console.error('csp: ' + e.violatedDirective));${options.inline ?? ''}</script>`,
+		cspViolationReporter(nonce, options.inline),
 		...(options.blueConicFirst ? [fake, snippet] : [snippet, fake]),
 	];
-	env.server.page(path, pageHtml(scripts), {
-		...sessionCookieHeader,
-		'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'`,
-	});
+	env.server.page(path, pageHtml(scripts), { ...sessionCookieHeader, ...strictCspHeader(nonce) });
 	const watched = await openWatchedPage(env.browser);
 	await watched.page.goto(env.server.url(path));
 	return watched;
@@ -122,11 +131,11 @@ test('writes the record the script tag reads: no second post for the same set on
 		'/snippet-then-script-tag',
 		pageHtml([
 			fakeBlueConicScript({ 'data-segments': 'a' }),
-			`<script src="/sdk/blueconic-bridge.min.js" data-endpoint="/collector/segments"></script>`,
+			sdkScript({ 'data-endpoint': '/collector/segments' }),
 		]),
 	);
 	await page.goto(env.server.url('/snippet-then-script-tag'));
-	await expect.poll(() => page.evaluate(() => window.BlueConicBridge?.lastDelivered())).toEqual(['a']);
+	await expect.poll(() => lastDelivered(page)).toEqual(['a']);
 	await sleep(300);
 	expect(env.server.posts).toHaveLength(1);
 });
