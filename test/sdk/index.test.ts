@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { startSegmentSync } from '../../sdk/index.js';
+import { deliveredReportKey } from '../../sdk/storage.js';
 import { fakeBlueConicClient, installFakeBrowser, settle } from './fake-browser.js';
 
-const storageKey = 'blueconic-bridge:/segments';
+const storageKey = deliveredReportKey('/segments');
 let browser: ReturnType<typeof installFakeBrowser>;
 let client: ReturnType<typeof fakeBlueConicClient>;
 
