@@ -15,6 +15,7 @@ import { createProfileSync, type ProfileSync, type ProfileSyncOptions } from './
 import { opsRoutes } from './routes/ops.js';
 import type { CollectorParts } from './routes/parts.js';
 import { profileSyncRoutes } from './routes/profile-sync.js';
+import { RedisConnections } from './redis/connections.js';
 import { defaultSdkScriptPath, sdkRoutes } from './routes/sdk.js';
 import { createSessionValidator } from './sessions/create-validator.js';
 import { MemorySessions } from './sessions/memory.js';
@@ -55,6 +56,9 @@ export interface Collector extends Koa {
 export function createCollector(configInput: CollectorConfigInput, options: CollectorOptions = {}): Collector {
 	const config = parseConfig(configInput);
 	const logger = options.logger ?? createLogger();
+	// One owner of every Redis connection this collector opens (store, waits, limits, queue); closed in close().
+	const redis =
+		config.store.type === 'redis' ? new RedisConnections({ url: config.store.url, keyPrefix: config.store.keyPrefix }) : undefined;
 	const store =
 		options.store ?? new MemorySegmentStore({ maxSessions: config.segments.maxSessions, ttlSeconds: config.segments.ttlSeconds });
 	const metrics = createMetrics(() => store.sessionCount());
@@ -68,6 +72,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		sites: new Sites(config.sites),
 		sessions,
 		store,
+		redis,
 		apiKeys: new ApiKeys(config.apiKeys),
 		// Track as many sessions' windows as the store holds sessions, capped: windows live one minute.
 		reportRate: new RateLimit(config.segments.postsPerMinute, Math.min(config.segments.maxSessions, 200_000)),
@@ -128,6 +133,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			await profileSync?.close();
 			await store.close();
 			await sessions.close?.();
+			await redis?.close();
 		},
 	});
 }

@@ -60,6 +60,22 @@ const memoryValidation = z.strictObject({
 	ttlSeconds: positiveInt.default(86_400),
 });
 
+const memoryStore = z.strictObject({ type: z.literal('memory') });
+
+const redisStore = z.strictObject({
+	type: z.literal('redis'),
+	/** `redis://[user:password@]host:port[/db]` or `rediss://` (TLS); usually `"env:REDIS_URL"`. */
+	url: z
+		.string()
+		.refine((value) => /^rediss?:$/.test(safeUrl(value)?.protocol ?? ''), 'must be a redis:// or rediss:// URL'),
+	/** In front of every key and channel, so several deployments can share one Redis. */
+	keyPrefix: z
+		.string()
+		.max(64, 'must be at most 64 characters')
+		.refine((prefix) => !/[\s{}]/.test(prefix), 'must not contain white space or braces')
+		.default('bcb:'),
+});
+
 const site = z.strictObject({
 	host: nonEmptyString.transform((host) => host.toLowerCase()),
 	origins: z.array(httpOrigin).default([]),
@@ -124,6 +140,10 @@ export const configSchema = z.strictObject({
 			error: 'must be "http", "signed" or "memory"',
 		}),
 	}),
+	/** Where segments, waits, limits and the profile-sync queue live: this process (default) or a shared Redis. */
+	store: z
+		.discriminatedUnion('type', [memoryStore, redisStore], { error: 'must be "memory" or "redis"' })
+		.default({ type: 'memory' }),
 	sites: z.union([z.literal('*'), z.array(site).min(1, 'must list at least one site, or be "*"')], {
 		error: 'must be "*" or a list of sites',
 	}),
@@ -164,6 +184,7 @@ export const configSchema = z.strictObject({
 export type CollectorConfig = z.output<typeof configSchema>;
 /** The configuration as written in the file (before defaults and `env:` references are applied). */
 export type CollectorConfigInput = z.input<typeof configSchema>;
+export type StoreConfig = CollectorConfig['store'];
 export type SessionValidationConfig = CollectorConfig['session']['validate'];
 export type SiteConfig = z.output<typeof site>;
 export type BlueConicConfig = z.output<typeof blueconic>;

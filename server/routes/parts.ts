@@ -3,6 +3,7 @@ import type { ApiKeys } from '../http/api-key.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import type { Sites } from '../http/sites.js';
 import type { Logger } from '../logger.js';
+import type { RedisConnections } from '../redis/connections.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { SessionValidator } from '../sessions/session-validator.js';
 import type { SegmentStore } from '../store/segment-store.js';
@@ -18,6 +19,8 @@ export interface CollectorParts {
 	sites: Sites;
 	sessions: SessionValidator;
 	store: SegmentStore;
+	/** The process's Redis connections when `store.type` is `redis`. */
+	redis: RedisConnections | undefined;
 	apiKeys: ApiKeys;
 	reportRate: RateLimit;
 	metrics: CollectorMetrics;
