@@ -30,6 +30,7 @@ export function createDecisionClient(options: DecisionClientOptions): DecisionCl
 			method: 'POST',
 			path: '/plugins/blueconic/decide',
 			route: '/plugins/blueconic/decide',
+			sessionId,
 			body: { session: sessionId, nodes: nodes.map(({ type, segment }) => ({ type, segment })) },
 			signal: callOptions?.signal,
 		});
@@ -48,6 +49,7 @@ export function createDecisionClient(options: DecisionClientOptions): DecisionCl
 					method: 'GET',
 					path: `/plugins/blueconic/sessions/${encodeURIComponent(sessionId)}/segments`,
 					route: '/plugins/blueconic/sessions/:sessionId/segments',
+					sessionId,
 					signal: callOptions?.signal,
 				});
 				return readSessionSegmentsAnswer(json);

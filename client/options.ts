@@ -24,6 +24,11 @@ export function resolveClientOptions(options: DecisionClientOptions): ResolvedCl
 	if (typeof baseUrl !== 'string' || !/^https?:$/.test(safeUrl(baseUrl)?.protocol ?? '')) {
 		throw new TypeError('baseUrl option must be an absolute http or https URL');
 	}
+	const { username, password } = safeUrl(baseUrl) as URL;
+	// fetch refuses credentials in a URL with a message quoting it whole, path and session id included.
+	if (username !== '' || password !== '') throw new TypeError('baseUrl option must not hold a user name or password');
+	// The paths are appended to baseUrl: after a query or a fragment they would not be paths.
+	if (/[?#]/.test(baseUrl)) throw new TypeError('baseUrl option must not hold a query or a fragment');
 	if (typeof apiKey !== 'string' || apiKey.trim() === '' || /\s/.test(apiKey)) {
 		throw new TypeError('apiKey option must be a non-empty string without spaces');
 	}

@@ -1,5 +1,6 @@
 import { DecisionClientError } from './decision-client-error.js';
 import type { ResolvedClientOptions } from './options.js';
+import { redactSessionId } from './redact-session-id.js';
 
 export interface CollectorCall {
 	method: 'GET' | 'POST';
@@ -7,9 +8,17 @@ export interface CollectorCall {
 	path: string;
 	/** The path as named in messages: the route's template, because the real path can hold a session id. */
 	route: string;
+	/** The session id the path or body holds: taken out of any text from the answer that a message repeats. */
+	sessionId?: string;
 	body?: unknown;
 	signal?: AbortSignal | undefined;
 }
+
+/** A message quoted from an answer is cut here: an error's message is a sentence, not a page. */
+const maxQuotedMessageLength = 500;
+
+/** The collector's codes; anything else in an error body (not the collector's, say) counts as no code at all. */
+const errorCode = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
  * Calls a collector backend endpoint with the API key and returns the parsed JSON of a 2xx answer.
@@ -42,7 +51,8 @@ export async function callCollector(options: ResolvedClientOptions, call: Collec
 			});
 		}
 		if (call.signal?.aborted) throw new DecisionClientError(undefined, 'aborted', `${what} was aborted`, { cause: error });
-		throw new DecisionClientError(undefined, 'network_error', `${what} failed: ${describeNetworkError(error)}`, { cause: error });
+		const reason = redactSessionId(describeNetworkError(error), call.sessionId);
+		throw new DecisionClientError(undefined, 'network_error', `${what} failed: ${reason}`, { cause: error });
 	}
 
 	const json = parseJson(text);
@@ -51,9 +61,14 @@ export async function callCollector(options: ResolvedClientOptions, call: Collec
 		return json;
 	}
 	const collectorError = readErrorBody(json);
-	if (collectorError) throw new DecisionClientError(status, collectorError.code, collectorError.message);
+	if (collectorError) {
+		// Named by the route template first: the collector's message may be about another path (a wrong baseUrl).
+		const message = redactSessionId(collectorError.message.slice(0, maxQuotedMessageLength), call.sessionId);
+		throw new DecisionClientError(status, collectorError.code, `${what}: ${message}`);
+	}
 	throw new DecisionClientError(status, 'http_error', `the collector answered ${what} with HTTP ${status}`);
 }
+
 
 function parseJson(text: string): unknown {
 	try {
@@ -66,7 +81,7 @@ function parseJson(text: string): unknown {
 /** The collector's `{"error":{"code","message"}}`, when the body is one. */
 function readErrorBody(json: unknown): { code: string; message: string } | undefined {
 	const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-	if (typeof error?.code !== 'string' || typeof error.message !== 'string') return undefined;
+	if (typeof error?.code !== 'string' || !errorCode.test(error.code) || typeof error.message !== 'string') return undefined;
 	return { code: error.code, message: error.message };
 }
 

@@ -13,6 +13,13 @@ const simulatedSegments: ReadonlyArray<{ id: string; name: string }> = [
 ];
 
 /**
+ * Only on pages for signed-in visitors: without a session the collector refuses every report (401), and a site that
+ * knows the visitor is signed out has nothing to post. Same origin, so `data-endpoint` is the default path.
+ */
+const sdkScriptTag =
+	'<script async src="/plugins/public/blueconic/sdk.js" data-endpoint="/plugins/public/blueconic/segments" data-debug></script>';
+
+/**
  * The demo's one page. No inline script or style: the Content-Security-Policy allows only this origin's files,
  * which shows the SDK runs under a strict policy.
  */
@@ -22,8 +29,10 @@ export function renderPage({ email }: PageState): string {
 		? `<p class="account-state" id="account-state" data-signed-in="true">Signed in as <strong>${escapeHtml(email)}</strong>.
 	The collector knows this session from its <code>blaize_session</code> cookie (HttpOnly: page scripts cannot read it).</p>
 	<form method="post" action="/logout"><button type="submit" id="logout">Sign out</button></form>`
-		: `<p class="account-state" id="account-state" data-signed-in="false">Signed out: there is no session, so the collector
-	refuses segment reports (401) and every decision is <code>unknown</code>.</p>
+		: `<p class="account-state" id="account-state" data-signed-in="false">Signed out: there is no session. The collector
+	answers segment reports and decisions without one with 401 <code>session_missing</code>, so this page does not load
+	the SDK: nothing is posted until you sign in. Segments you pick meanwhile stay in BlueConic's profile and are posted
+	once you are signed in.</p>
 	<form method="post" action="/login" class="login">
 		<label for="email">Email</label>
 		<input id="email" name="email" type="email" required maxlength="200" value="reader@example.com" autocomplete="email">
@@ -45,7 +54,7 @@ export function renderPage({ email }: PageState): string {
 	<link rel="icon" href="/demo/favicon.svg" type="image/svg+xml">
 	<link rel="stylesheet" href="/demo/demo.css">
 	<script src="/demo/blueconic-simulator.js" defer></script>
-	<script async src="/plugins/public/blueconic/sdk.js" data-endpoint="/plugins/public/blueconic/segments" data-debug></script>
+	${signedIn ? sdkScriptTag : ''}
 	<script src="/demo/demo.js" defer></script>
 </head>
 <body data-signed-in="${signedIn}">
@@ -63,7 +72,8 @@ export function renderPage({ email }: PageState): string {
 			<li><strong>Watch the bridge.</strong> The SDK (<code>/plugins/public/blueconic/sdk.js</code>) reads
 				<code>blueConicClient.getSegments()</code> and posts the ids to the collector with your session cookie.</li>
 			<li><strong>See the decision.</strong> The premium offer below is chosen by the collector: is this session in the
-				featured segment <code>premium-prospects</code>? <em>yes</em>, <em>no</em>, or <em>unknown</em> (nothing reported yet).</li>
+				featured segment <code>premium-prospects</code>? <em>yes</em>, <em>no</em>, or <em>unknown</em> (nothing reported
+				yet for this session).</li>
 		</ol>
 	</section>
 

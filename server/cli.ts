@@ -1,10 +1,15 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runServeCommand, serveUsage } from './commands/serve.js';
 import { runSyncCommand, syncUsage } from './commands/sync.js';
+import { packageRoot } from './utils/package-root.js';
 
 const usage = `usage:
   ${serveUsage}
   ${syncUsage}
+  blueconic-bridge <command> --help   (more on one command)
+  blueconic-bridge --version
 `;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -18,14 +23,26 @@ switch (command) {
 	case 'sync':
 		exitCode = await runSyncCommand(rest, io);
 		break;
-	case undefined:
+	case 'help':
 	case '--help':
 	case '-h':
 		process.stdout.write(usage);
-		exitCode = command === undefined ? 2 : 0;
+		exitCode = 0;
+		break;
+	case '--version':
+		process.stdout.write(`${packageVersion()}\n`);
+		exitCode = 0;
+		break;
+	case undefined:
+		process.stderr.write(`a command is needed\n${usage}`);
+		exitCode = 2;
 		break;
 	default:
 		process.stderr.write(`unknown command "${command}"\n${usage}`);
 		exitCode = 2;
 }
 process.exitCode = exitCode;
+
+function packageVersion(): string {
+	return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -31,7 +31,8 @@
 		box.checked = chosen.indexOf(box.value) !== -1;
 		box.addEventListener('change', function () {
 			var ids = choices.filter(function (c) { return c.checked; }).map(function (c) { return c.value; });
-			log('You chose segments: ' + formatIds(ids) + '. BlueConic registers a page view…', 'you');
+			log('You chose segments: ' + formatIds(ids) + '. BlueConic registers a page view…' +
+				(signedIn ? '' : ' (Signed out: the SDK is not on this page, so nothing is posted.)'), 'you');
 			window.demoBlueConic.choose(ids);
 		});
 	});
@@ -62,7 +63,8 @@
 				if (new URL(entry.name, location.href).pathname !== segmentsPath) return;
 				var status = entry.responseStatus;
 				if (status === 204) log('The SDK posted your segments to the collector: HTTP 204.', 'sdk');
-				else if (status === 401) log('The SDK posted your segments; the collector refused them: HTTP 401, no session. Sign in.', 'sdk refused');
+				// The SDK is on signed-in pages only: a 401 means the session ended meanwhile (signed out in another tab).
+				else if (status === 401) log('The SDK posted your segments; the collector refused them: HTTP 401, the session has ended. Sign in again.', 'sdk refused');
 				else log('The SDK posted your segments: HTTP ' + (status || '?') + '.', 'sdk');
 				refresh(false);
 			});
@@ -116,6 +118,10 @@
 			held.textContent = formatIds(state.held.segments);
 			updated.textContent = 'Reported at ' + new Date(state.held.updatedAt).toLocaleTimeString() + '.';
 		}
+		if (!signedIn) {
+			byId('sdk-delivered').textContent = '– (signed out: this page does not load the SDK)';
+			return;
+		}
 		withBridge(function (bridge) {
 			var delivered = bridge.lastDelivered();
 			byId('sdk-delivered').textContent = delivered ? JSON.stringify(delivered) : '– (nothing delivered yet)';
@@ -127,14 +133,15 @@
 		yes: ['Premium offer: your first year at half price', 'The collector says this session is a premium prospect, so the site shows its best offer.'],
 		no: ['Standard offer: subscribe for €9 a month', 'Reported, but not in premium-prospects: the regular offer.'],
 		unknown: ['Standard offer (we don\u2019t know you yet)', 'No segments reported for this session yet, so the site cannot tell.'],
-		'signed-out': ['Sign in to see your offer', 'Without a session the collector answers every decision with unknown.'],
+		'signed-out': ['Sign in to see your offer', 'Without a session the collector refuses to decide (401 session_missing); the site shows its default.'],
 		error: ['The decision failed', 'See the activity log.'],
 	};
 
-	function showDecision(result, view) {
+	/** `result` is the collector's decision, or the code of its error answer; `badge` what the badge says. */
+	function showDecision(result, view, badge) {
 		var offer = byId('offer');
 		offer.dataset.result = result;
-		byId('offer-result').textContent = result;
+		byId('offer-result').textContent = badge || result;
 		byId('offer-title').textContent = offers[view][0];
 		byId('offer-text').textContent = offers[view][1];
 	}
@@ -150,17 +157,22 @@
 			.then(function (state) { if (latest()) showHeld(state); })
 			.catch(function (error) { log('Could not read the collector state: ' + error.message, 'refused'); });
 
-		if (!signedIn) {
-			showDecision('unknown', 'signed-out');
-			return;
-		}
-		// `wait` lets the collector hold the answer until this session's first report arrives (at most 1.5 s).
-		fetch(decisionUrl + (waitForFirstReport ? '&wait=1500' : ''), { credentials: 'same-origin' })
-			.then(function (response) { return response.json(); })
-			.then(function (answer) {
+		// Asked signed out too, to show what the collector answers then. `wait` lets it hold the answer until this
+		// session's first report arrives (at most 1.5 s).
+		fetch(decisionUrl + (waitForFirstReport && signedIn ? '&wait=1500' : ''), { credentials: 'same-origin' })
+			.then(function (response) {
+				return response.json().then(function (answer) { return { status: response.status, answer: answer }; });
+			})
+			.then(function (answered) {
 				if (!latest()) return;
+				var answer = answered.answer;
+				var code = answer.error && answer.error.code;
+				if (answered.status === 401 && code === 'session_missing') {
+					showDecision(code, 'signed-out', '401 ' + code);
+					return;
+				}
 				if (!answer.result) {
-					showDecision('unknown', 'error');
+					showDecision(code || 'error', 'error', code ? answered.status + ' ' + code : 'error');
 					log('Decision failed: ' + (answer.error ? answer.error.message : 'unexpected answer'), 'refused');
 					return;
 				}

@@ -7,6 +7,16 @@ import { createLogger } from '../logger.js';
 
 export const serveUsage = 'blueconic-bridge serve --config <file.json> [--port N] [--host H]   (env PORT, HOST)';
 
+const serveHelp = `usage: ${serveUsage}
+
+Runs the collector until SIGTERM or SIGINT, then finishes the requests in flight and exits 0.
+  --config <file.json>  the configuration (every field: docs/collector.md); "env:NAME" values come from the environment
+  --port N              the port to listen on (default: env PORT, else 8080; 0 picks a free one)
+  --host H              the interface to listen on (default: env HOST, else 0.0.0.0)
+  -h, --help            this text
+Env LOG_LEVEL (default info) sets the log level: debug, info, warn, error or silent.
+`;
+
 // A request in flight at shutdown gets this long to finish (a decision waits at most 3 s).
 const shutdownGraceMs = 10_000;
 
@@ -18,16 +28,25 @@ export interface CommandIo {
 
 /** `blueconic-bridge serve`: runs the collector until SIGTERM or SIGINT, then drains and exits 0. */
 export async function runServeCommand(argv: string[], io: CommandIo): Promise<number> {
-	let options: { config?: string; port?: string; host?: string };
+	let options: { config?: string; port?: string; host?: string; help?: boolean };
 	try {
 		({ values: options } = parseArgs({
 			args: argv,
-			options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+			options: {
+				config: { type: 'string' },
+				port: { type: 'string' },
+				host: { type: 'string' },
+				help: { type: 'boolean', short: 'h' },
+			},
 			strict: true,
 		}));
 	} catch (error) {
 		io.stderr.write(`${(error as Error).message}\nusage: ${serveUsage}\n`);
 		return 2;
+	}
+	if (options.help) {
+		io.stdout.write(serveHelp);
+		return 0;
 	}
 	if (options.config === undefined) {
 		io.stderr.write(`--config is required\nusage: ${serveUsage}\n`);

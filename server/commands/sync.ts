@@ -49,6 +49,10 @@ const maxConcurrency = 32;
  */
 export async function runSyncCommand(argv: string[], io: SyncCommandIo, options: SyncCommandOptions = {}): Promise<number> {
 	const parsed = parseSyncArguments(argv);
+	if (parsed.status === 'help') {
+		io.stdout.write(`usage: ${syncUsage}\n\nBackfills BlueConic from an NDJSON file of users, one a line; see docs/profile-sync.md.\n`);
+		return syncExitCodes.completed;
+	}
 	if (parsed.status === 'invalid') {
 		io.stderr.write(`${parsed.message}\nusage: ${syncUsage}\n`);
 		return syncExitCodes.usage;
@@ -118,7 +122,9 @@ interface SyncArguments {
 	batchSize: number;
 }
 
-function parseSyncArguments(argv: string[]): { status: 'valid'; args: SyncArguments } | { status: 'invalid'; message: string } {
+function parseSyncArguments(
+	argv: string[],
+): { status: 'valid'; args: SyncArguments } | { status: 'invalid'; message: string } | { status: 'help' } {
 	let values;
 	try {
 		({ values } = parseArgs({
@@ -130,12 +136,14 @@ function parseSyncArguments(argv: string[]): { status: 'valid'; args: SyncArgume
 				state: { type: 'string' },
 				concurrency: { type: 'string' },
 				'batch-size': { type: 'string' },
+				help: { type: 'boolean', short: 'h' },
 			},
 			strict: true,
 		}));
 	} catch (error) {
 		return { status: 'invalid', message: (error as Error).message };
 	}
+	if (values.help) return { status: 'help' };
 	if (values.config === undefined) return { status: 'invalid', message: '--config is required' };
 	if (values.input === undefined) return { status: 'invalid', message: '--input is required' };
 	const concurrency = parseBoundedInteger(values.concurrency, defaultConcurrency, maxConcurrency);

@@ -76,8 +76,28 @@ const redisStore = z.strictObject({
 		.default('bcb:'),
 });
 
+/**
+ * A site's host as requests name it: the `Host` header without its port. Lower-cased, since host names are
+ * case-insensitive and the header is compared lower-cased. A scheme, port or path could never match a request, so
+ * the collector would start and then answer every request `site_not_active`: refused here, showing the right form.
+ */
+const siteHost = nonEmptyString
+	.superRefine((value, ctx) => {
+		if (value === '' || isHostName(value.toLowerCase())) return; // empty: reported already
+		// What was most likely meant (`https://WWW.Example.com:8080/x` → `www.example.com`), shown as the example.
+		const meant = safeUrl(value.includes('://') ? value : `http://${value}`)?.hostname;
+		ctx.addIssue({
+			code: 'custom',
+			message:
+				meant !== undefined && isHostName(meant)
+					? `must be a host name like "${meant}" (no scheme, port or path)`
+					: 'must be a host name like "www.example.com" (no scheme, port, path or wildcard)',
+		});
+	})
+	.transform((host) => host.toLowerCase());
+
 const site = z.strictObject({
-	host: nonEmptyString.transform((host) => host.toLowerCase()),
+	host: siteHost,
 	origins: z.array(httpOrigin).default([]),
 	active: z.boolean().default(true),
 });
@@ -198,6 +218,13 @@ function safeUrl(value: string): URL | undefined {
 	} catch {
 		return undefined;
 	}
+}
+
+/** `www.example.com`, `localhost`, `127.0.0.1` or `[::1]`, in lower case, and nothing else. */
+function isHostName(host: string): boolean {
+	const shaped = /^[a-z0-9._-]+$/.test(host) || /^\[[0-9a-f:.]+\]$/.test(host);
+	// The URL parser has the last word: it turns `127.1` into `127.0.0.1`, as browsers do before sending `Host`.
+	return shaped && safeUrl(`http://${host}`)?.hostname === host;
 }
 
 function isHttpOrigin(value: string): boolean {

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecisionClient, DecisionClientError, isDecisionClientError } from '../../client/index.js';
 import { startListening } from '../../server/listen.js';
@@ -162,6 +163,75 @@ describe('errors', () => {
 		});
 	});
 
+	it('names the route template, never the session id, when a wrong baseUrl reaches the collector\'s router', async () => {
+		const client = createDecisionClient({ baseUrl: `${collector.url}/wrong-prefix`, apiKey });
+		for (const sessionId of [randomBytes(32).toString('base64url'), 'a session/id with ? and % in it']) {
+			const error = await thrownBy(() => client.sessionSegments(sessionId));
+
+			expect(error.status).toBe(404);
+			expect(error.code).toBe('not_found');
+			expect(error.message).toContain('GET /plugins/blueconic/sessions/:sessionId/segments');
+			expectNoSessionId(error, sessionId);
+		}
+	});
+
+	it('keeps the session id out of a 404 body that echoes the path, whole, cut short or decoded', async () => {
+		const sessionId = `${randomBytes(48).toString('base64url')}/and=more`;
+		const echoes: Array<(path: string) => string> = [
+			(path) => `no route for ${path}`,
+			(path) => `no route for ${path.slice(0, 60)}`,
+			(path) => `Cannot GET "${decodeURIComponent(path)}"`,
+		];
+		for (const echo of echoes) {
+			await withServer(
+				(request, response) => {
+					response.writeHead(404, { 'Content-Type': 'application/json' });
+					response.end(JSON.stringify({ error: { code: 'not_found', message: echo(request.url ?? '') } }));
+				},
+				async (url) => {
+					const client = createDecisionClient({ baseUrl: url, apiKey });
+					const error = await thrownBy(() => client.sessionSegments(sessionId));
+
+					expect(error.status).toBe(404);
+					expect(error.message).toContain('/plugins/blueconic/sessions/:sessionId/segments');
+					expectNoSessionId(error, sessionId);
+				},
+			);
+		}
+	});
+
+	it('keeps the session id out of an error answer to decide that repeats it', async () => {
+		const sessionId = randomBytes(32).toString('base64url');
+		await withServer(
+			(_request, response) => {
+				response.writeHead(400, { 'Content-Type': 'application/json' });
+				response.end(JSON.stringify({ error: { code: 'invalid_request', message: `session "${sessionId}" is odd` } }));
+			},
+			async (url) => {
+				const error = await thrownBy(() => createDecisionClient({ baseUrl: url, apiKey }).isInSegment(sessionId, 'x'));
+
+				expect(error.code).toBe('invalid_request');
+				expect(error.message).toContain('POST /plugins/blueconic/decide');
+				expectNoSessionId(error, sessionId);
+			},
+		);
+	});
+
+	it('takes an error body that is not the collector\'s (no snake_case code) as a bare HTTP error', async () => {
+		await withServer(
+			(_request, response) => {
+				response.writeHead(502, { 'Content-Type': 'application/json' });
+				response.end(JSON.stringify({ error: { code: 'Bad Gateway: upstream /x', message: 'upstream down' } }));
+			},
+			async (url) => {
+				const error = await thrownBy(() => createDecisionClient({ baseUrl: url, apiKey }).featuredSegments());
+
+				expect(error.code).toBe('http_error');
+				expect(error.message).toBe('the collector answered GET /plugins/blueconic/featured-segments with HTTP 502');
+			},
+		);
+	});
+
 	it('fails with code "aborted" when the caller aborts', async () => {
 		await withSilentServer(async (url) => {
 			const client = createDecisionClient({ baseUrl: url, apiKey, timeoutMs: 10_000 });
@@ -200,12 +270,29 @@ describe('errors', () => {
 		expect(() => createDecisionClient({ baseUrl: 'collector.example.com', apiKey })).toThrow(/baseUrl/);
 		expect(() => createDecisionClient({ baseUrl: collector.url, apiKey: '' })).toThrow(/apiKey/);
 		expect(() => createDecisionClient({ baseUrl: collector.url, apiKey, timeoutMs: 0 })).toThrow(/timeoutMs/);
+		// fetch would refuse these with a message quoting the whole URL, session id included.
+		expect(() => createDecisionClient({ baseUrl: 'http://user:password@collector.example.com', apiKey })).toThrow(/baseUrl/);
+		expect(() => createDecisionClient({ baseUrl: 'http://collector.example.com/?tenant=1', apiKey })).toThrow(/baseUrl/);
 	});
 });
 
+/** Fails unless the error, in every form a log could show it, holds no form of the session id. */
+function expectNoSessionId(error: DecisionClientError, sessionId: string): void {
+	const shown = `${error.message} ${error.stack} ${JSON.stringify(error)}`;
+	const encoded = encodeURIComponent(sessionId);
+	for (const form of [sessionId, encoded, sessionId.slice(0, 16), encoded.slice(0, 16), sessionId.slice(-12), encoded.slice(-12)]) {
+		expect(shown).not.toContain(form);
+	}
+}
+
 /** Runs `test` against a server on 127.0.0.1 that takes requests and never answers them; closes it after. */
 async function withSilentServer(test: (url: string) => Promise<void>): Promise<void> {
-	const server: Server = createServer(() => {});
+	await withServer(() => {}, test);
+}
+
+/** Runs `test` against a server on 127.0.0.1 answering with `listener`; closes it after. */
+async function withServer(listener: RequestListener, test: (url: string) => Promise<void>): Promise<void> {
+	const server: Server = createServer(listener);
 	const url = await startListening(server, 0, '127.0.0.1');
 	try {
 		await test(url);

@@ -29,9 +29,25 @@ async function openDemo(): Promise<{ page: Page; problems: string[] }> {
 	return { page, problems };
 }
 
-async function offerResult(page: Page, expected: string): Promise<void> {
+/** Waits for the offer to show `expected` (a decision, or the code of the collector's error answer). */
+async function offerResult(page: Page, expected: string, badge = expected): Promise<void> {
 	await expect.poll(() => page.getAttribute('#offer', 'data-result')).toBe(expected);
-	expect(await page.textContent('#offer-result')).toBe(expected);
+	expect(await page.textContent('#offer-result')).toBe(badge);
+}
+
+/** What the collector answers a decision without a session, and so what a signed-out page shows. */
+async function signedOutOffer(page: Page): Promise<void> {
+	await offerResult(page, 'session_missing', '401 session_missing');
+	expect(await page.textContent('#offer-text')).toContain('401 session_missing');
+}
+
+/** Every answer to a segment report the page got, by status. */
+function segmentPostStatuses(page: Page): number[] {
+	const statuses: number[] = [];
+	page.on('response', (response) => {
+		if (new URL(response.url()).pathname === '/plugins/public/blueconic/segments') statuses.push(response.status());
+	});
+	return statuses;
 }
 
 describe('the demo', () => {
@@ -53,9 +69,9 @@ describe('the demo', () => {
 	it('shows the signed-out state, then reports segments and flips the decision as the visitor picks them', async () => {
 		const { page, problems } = await openDemo();
 
-		// Signed out: no session, so the decision is unknown.
+		// Signed out: no session, so the collector refuses to decide, and the page says what it answered.
 		expect(await page.getAttribute('#account-state', 'data-signed-in')).toBe('false');
-		await offerResult(page, 'unknown');
+		await signedOutOffer(page);
 		await expect.poll(() => page.getAttribute('#collector-segments', 'data-state')).toBe('signed-out');
 
 		// Sign in: a session; BlueConic loads with no segments, the SDK reports the empty set: a "no".
@@ -90,12 +106,40 @@ describe('the demo', () => {
 		await offerResult(page, 'no');
 		expect(await page.isChecked('#segment-choices input[value="tech-readers"]')).toBe(true);
 
-		// Sign out: unknown again.
+		// Sign out: refused again; and the SDK's delivery to the previous session is not shown as this page's.
 		await page.click('#logout');
 		await page.waitForSelector('#account-state[data-signed-in="false"]');
 		expect(await page.getAttribute('#account-state', 'data-signed-in')).toBe('false');
-		await offerResult(page, 'unknown');
+		await signedOutOffer(page);
+		await expect.poll(() => page.textContent('#sdk-delivered')).toBe('– (signed out: this page does not load the SDK)');
 
+		expect(problems).toEqual([]);
+		await page.context().close();
+	});
+
+	it('posts nothing while signed out, and reports the segments picked meanwhile once signed in', async () => {
+		const { page, problems } = await openDemo();
+		const statuses = segmentPostStatuses(page);
+		await signedOutOffer(page);
+		// Without a session there is nothing to report to: the signed-out page does not load the SDK at all.
+		expect(await page.locator('script[src$="/plugins/public/blueconic/sdk.js"]').count()).toBe(0);
+		expect(await page.evaluate(() => 'BlueConicBridge' in window)).toBe(false);
+
+		await page.waitForSelector('#segment-choices:not([disabled])');
+		await page.check('#segment-choices input[value="premium-prospects"]');
+		await expect.poll(() => page.locator('#activity li', { hasText: 'BlueConic recomputed' }).count()).toBeGreaterThan(0);
+		expect(await page.textContent('#activity')).toContain('nothing is posted');
+
+		await page.click('#login');
+		await page.waitForSelector('#account-state[data-signed-in="true"]');
+		await offerResult(page, 'yes');
+		await expect.poll(() => page.textContent('#collector-segments')).toBe('premium-prospects');
+		await expect.poll(() => page.textContent('#sdk-delivered')).toBe('["premium-prospects"]');
+
+		// Every post went from a signed-in page and was taken; the log shows no refusal.
+		expect(statuses.length).toBeGreaterThan(0);
+		expect(statuses.every((status) => status === 204)).toBe(true);
+		expect(await page.textContent('#activity')).not.toContain('HTTP 401');
 		expect(problems).toEqual([]);
 		await page.context().close();
 	});

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,5 +120,46 @@ describe('blueconic-bridge serve', () => {
 		const sync = run(['sync', '--config', writeConfig('ok.json', validConfig)]);
 		expect(await sync.exited).toBe(2);
 		expect(sync.output().stderr).toContain('blueconic-bridge sync --config');
+	});
+});
+
+describe('blueconic-bridge --help and --version', () => {
+	const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+	it('prints the version of package.json and exits 0', async () => {
+		const cli = run(['--version']);
+		expect(await cli.exited).toBe(0);
+		expect(cli.output()).toEqual({ stdout: `${version}\n`, stderr: '' });
+	});
+
+	it.each([['--help'], ['-h'], ['help']])('prints the usage of every command for %s and exits 0', async (flag) => {
+		const cli = run([flag]);
+		expect(await cli.exited).toBe(0);
+		const { stdout, stderr } = cli.output();
+		expect(stdout).toContain('blueconic-bridge serve --config <file.json>');
+		expect(stdout).toContain('blueconic-bridge sync --config <file.json> --input <users.ndjson>');
+		expect(stderr).toBe('');
+	});
+
+	it.each([
+		['serve', '--help'],
+		['serve', '-h'],
+		['sync', '--help'],
+		['sync', '-h'],
+	])('prints the usage of %s for %s and exits 0, starting nothing', async (command, flag) => {
+		// A --config beside --help changes nothing: help is asked for, nothing is read or started.
+		const cli = run([command, '--config', join(folder, 'missing.json'), flag]);
+		expect(await cli.exited).toBe(0);
+		const { stdout, stderr } = cli.output();
+		expect(stdout).toContain(`usage: blueconic-bridge ${command} --config <file.json>`);
+		expect(stdout).not.toContain('listening');
+		expect(stderr).toBe('');
+	});
+
+	it('prints the usage on stderr and exits 2 without a command', async () => {
+		const cli = run([]);
+		expect(await cli.exited).toBe(2);
+		expect(cli.output().stdout).toBe('');
+		expect(cli.output().stderr).toContain('blueconic-bridge serve --config <file.json>');
 	});
 });
