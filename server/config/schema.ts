@@ -159,7 +159,7 @@ export const configSchema = z.strictObject({
 			postsPerMinute: positiveInt.default(60),
 			/**
 			 * Heap the in-process store may hold, whatever clients send (see docs/collector.md, Memory); past it the
-			 * least recently used sessions go first. At least room for the slots and a few of the largest reports.
+			 * least recently used sessions go first. It must hold the slots and ten of the largest reports.
 			 */
 			maxBytes: positiveInt.max(Number.MAX_SAFE_INTEGER, 'must be a safe integer').default(defaultMaxBytes),
 		})
@@ -167,7 +167,7 @@ export const configSchema = z.strictObject({
 			// A limit that is itself invalid was reported already; the least maxBytes it implies would be noise.
 			const { maxSessions, maxPerSession, maxIdLength, maxBytes } = segments;
 			if (![maxSessions, maxPerSession, maxIdLength, maxBytes].every((limit) => Number.isSafeInteger(limit) && limit > 0)) return;
-			const problem = maxBytesProblem(segments.maxBytes, segments);
+			const problem = maxBytesProblem(maxBytes, segments);
 			if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['maxBytes'], message: problem });
 		})
 		.prefault({}),
