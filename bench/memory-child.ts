@@ -1,5 +1,9 @@
-import { measureStoreMemory } from './memory.js';
+import { measureLargestReports, measureStoreMemory } from './memory.js';
 
-// Started by `measureStoreMemoryInChild` with --expose-gc; prints the measurement as JSON.
-const [sessions = '1000000', segmentsPerSession = '5'] = process.argv.slice(2);
-process.stdout.write(`${JSON.stringify(await measureStoreMemory(Number(sessions), Number(segmentsPerSession)))}\n`);
+// Started by `measureInChild` (memory.ts) with --expose-gc; prints the measurement as JSON.
+const [kind, first = '', second = ''] = process.argv.slice(2);
+const measurement =
+	kind === 'largest'
+		? await measureLargestReports(Number(first), Number(second))
+		: await measureStoreMemory(Number(first || 1_000_000), Number(second || 5));
+process.stdout.write(`${JSON.stringify(measurement)}\n`);

@@ -5,7 +5,7 @@ import { startBareServer } from './bare-server.js';
 import { pickSegmentIds, segmentIdPool } from './fixtures.js';
 import { LoadGenerator } from './load.js';
 import type { LoadRequest, LoadResult } from './load-job.js';
-import { measureStoreMemoryInChild } from './memory.js';
+import { measureLargestReportsInChild, measureStoreMemoryInChild } from './memory.js';
 import { median } from './stats.js';
 import { mainThreadCpuMicros } from './thread-cpu.js';
 
@@ -107,7 +107,14 @@ async function main(): Promise<void> {
 	console.log(
 		`  ${Math.round(memory.bytesPerSession)} bytes per session held (heap and typed arrays, after gc): ` +
 			`${formatMiB(memory.filledStoreBytes)} for ${memory.sessions.toLocaleString('en')} sessions, ` +
-			`of which ${formatMiB(memory.emptyStoreBytes)} is the empty store's preallocated capacity`,
+			`of which ${formatMiB(memory.emptyStoreBytes)} is the empty store's preallocated capacity ` +
+			`(counted against maxBytes: ${Math.round(memory.countedBytesPerSession)} bytes per session)`,
+	);
+	const largest = await measureLargestReportsInChild(8 * 1024 * 1024, 1_000);
+	console.log(
+		`  worst case, reports of 200 unshared ids of 200 characters past Latin-1 into an 8 MiB store: ` +
+			`${Math.round(largest.bytesPerSession)} bytes per session held (counted ${Math.round(largest.countedBytesPerSession)}), ` +
+			`${largest.sessionsHeld} of ${largest.sessionsWritten} sessions kept in ${formatMiB(largest.heldBytes)}`,
 	);
 }
 

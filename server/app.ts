@@ -59,9 +59,21 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	// One owner of every Redis connection this collector opens (store, waits, limits, queue); closed in close().
 	const redis =
 		config.store.type === 'redis' ? new RedisConnections({ url: config.store.url, keyPrefix: config.store.keyPrefix }) : undefined;
+	const { maxSessions, ttlSeconds, maxBytes, maxPerSession, maxIdLength } = config.segments;
 	const store =
-		options.store ?? new MemorySegmentStore({ maxSessions: config.segments.maxSessions, ttlSeconds: config.segments.ttlSeconds });
-	const metrics = createMetrics(() => store.sessionCount());
+		options.store ??
+		new MemorySegmentStore({
+			maxSessions,
+			ttlSeconds,
+			maxBytes,
+			maxPerSession,
+			maxIdLength,
+			onEvict: (reason) => metrics.sessionEvictions.inc({ reason }),
+		});
+	const metrics = createMetrics(
+		() => store.sessionCount(),
+		store instanceof MemorySegmentStore ? () => store.bytesHeld() : undefined,
+	);
 	const sessions =
 		options.sessions ??
 		createSessionValidator(config.session, (outcome) => metrics.sessionValidations.inc({ outcome }));
@@ -74,7 +86,8 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		store,
 		redis,
 		apiKeys: new ApiKeys(config.apiKeys),
-		// Track as many sessions' windows as the store holds sessions, capped: windows live one minute.
+		// Track as many sessions' windows as the store holds sessions, capped: windows live one minute. Windows have
+		// one size (`windowBytes`), so the cap bounds their heap: at most 200,000 × 260 B, 52 MB.
 		reportRate: new RateLimit(config.segments.postsPerMinute, Math.min(config.segments.maxSessions, 200_000)),
 		metrics,
 		logger,

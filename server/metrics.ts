@@ -5,11 +5,14 @@ export interface CollectorMetrics {
 	registry: Registry;
 	sessionValidations: Counter<'outcome'>;
 	segmentReports: Counter<'outcome'>;
+	/** Sessions the in-process store let go before their time: `bytes` (over maxBytes) or `sessions` (over maxSessions). */
+	sessionEvictions: Counter<'reason'>;
 	/** Counts one answered request and its duration since `startedAt` (from `process.hrtime.bigint()`). */
 	observeRequest(route: string, method: string, status: number, startedAt: bigint): void;
 }
 
-export function createMetrics(sessionsHeld: () => Promise<number>): CollectorMetrics {
+/** `storeBytes`: the heap the in-process store counts against `segments.maxBytes` (absent with another store). */
+export function createMetrics(sessionsHeld: () => Promise<number>, storeBytes?: () => number): CollectorMetrics {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, prefix: 'blueconic_bridge_' });
 	const requests = new Counter({
@@ -43,6 +46,12 @@ export function createMetrics(sessionsHeld: () => Promise<number>): CollectorMet
 			labelNames: ['outcome'],
 			registers: [registry],
 		}),
+		sessionEvictions: new Counter({
+			name: 'blueconic_bridge_sessions_evicted_total',
+			help: 'Sessions evicted from the in-process store to stay within its bounds, by reason (bytes, sessions).',
+			labelNames: ['reason'],
+			registers: [registry],
+		}),
 	};
 	new Gauge({
 		name: 'blueconic_bridge_sessions_held',
@@ -52,5 +61,15 @@ export function createMetrics(sessionsHeld: () => Promise<number>): CollectorMet
 			this.set(await sessionsHeld());
 		},
 	});
+	if (storeBytes !== undefined) {
+		new Gauge({
+			name: 'blueconic_bridge_store_bytes',
+			help: 'Heap the in-process segment store holds, as counted against segments.maxBytes.',
+			registers: [registry],
+			collect() {
+				this.set(storeBytes());
+			},
+		});
+	}
 	return metrics;
 }

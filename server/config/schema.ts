@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { acceptedPropertyTypeNames, parsePropertyType } from '../blueconic/property-types.js';
+import { defaultMaxBytes, maxBytesProblem } from '../store/memory-budget.js';
 import { defaultBackoffPolicy } from '../utils/backoff.js';
 
 /**
@@ -176,6 +177,18 @@ export const configSchema = z.strictObject({
 			maxIdLength: positiveInt.max(4_096).default(200),
 			/** Reports one session may post per minute; a page posts once per change, so this is generous. */
 			postsPerMinute: positiveInt.default(60),
+			/**
+			 * Heap the in-process store may hold, whatever clients send (see docs/collector.md, Memory); past it the
+			 * least recently used sessions go first. It must hold the slots and ten of the largest reports.
+			 */
+			maxBytes: positiveInt.max(Number.MAX_SAFE_INTEGER, 'must be a safe integer').default(defaultMaxBytes),
+		})
+		.superRefine((segments, ctx) => {
+			// A limit that is itself invalid was reported already; the least maxBytes it implies would be noise.
+			const { maxSessions, maxPerSession, maxIdLength, maxBytes } = segments;
+			if (![maxSessions, maxPerSession, maxIdLength, maxBytes].every((limit) => Number.isSafeInteger(limit) && limit > 0)) return;
+			const problem = maxBytesProblem(maxBytes, segments);
+			if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['maxBytes'], message: problem });
 		})
 		.prefault({}),
 	featuredSegments: jsonTextOr(z.record(nonEmptyString, nonEmptyString)).default({}),

@@ -1,11 +1,19 @@
 import { LRUCache } from 'lru-cache';
 import { HttpError } from '../errors/http-error.js';
 import { retryAfterSeconds } from '../utils/backoff.js';
+import { heapNumberBytes, lruSlotBytes, mapEntryBytes, objectBytes, stringBytes } from '../utils/heap-bytes.js';
 
 interface Window {
 	startedAt: number;
 	count: number;
 }
+
+/**
+ * What one tracked window costs at most: its session key (43 characters), the key's table entry, the window (its
+ * start time a boxed number) and its preallocated slot. Every window costs the same, so `maxTracked` windows bound
+ * the limiter's heap at `maxTracked × windowBytes`.
+ */
+export const windowBytes = stringBytes('k'.repeat(43)) + mapEntryBytes + objectBytes(2) + heapNumberBytes + lruSlotBytes({ ttl: false });
 
 /**
  * A fixed one-minute window per session. Bounded in the sessions it tracks: when more are active than it
@@ -20,13 +28,16 @@ export class RateLimit {
 		this.#windows = new LRUCache({ max: maxTracked });
 	}
 
-	/** Counts one request for `key`; throws a 429 with `Retry-After` past the limit. */
-	take(key: string): void {
+	/**
+	 * Counts one request for a session; throws a 429 with `Retry-After` past the limit. `sessionKey` is a session
+	 * key (see sessionKeyOf), never a client's raw string, so that every window has the same size.
+	 */
+	take(sessionKey: string): void {
 		const now = Date.now();
-		let window = this.#windows.get(key);
+		let window = this.#windows.get(sessionKey);
 		if (window === undefined || now - window.startedAt >= 60_000) {
 			window = { startedAt: now, count: 0 };
-			this.#windows.set(key, window);
+			this.#windows.set(sessionKey, window);
 		}
 		window.count++;
 		if (window.count > this.#perMinute) {

@@ -2,6 +2,11 @@
  * Callers waiting for a session's first report (`decision?wait=MS`). Bounded in number, in all and per session,
  * so that neither slow clients nor one session holding requests open can use up the waits of everyone else; past
  * a bound a waiter is answered at once with the current state.
+ *
+ * Bounded in bytes by the same count: a waiter holds a timer, a promise and a callback, and is filed under its
+ * session key (43 characters, see sessionKeyOf), never a client's string, so each costs the same, about 1 KB
+ * (test/server/memory-bounds.test.ts measures it): 10,000 waiters, the collector's default, hold about 10 MB.
+ * (The requests they answer are bounded by the connection limits.)
  */
 const maxWaitersPerSession = 10;
 

@@ -18,7 +18,14 @@ describe('parseConfig', () => {
 	it('applies the documented defaults', () => {
 		const config = parseConfig(minimal, {});
 		expect(config.session.cookieName).toBe('blaize_session');
-		expect(config.segments).toEqual({ ttlSeconds: 1800, maxSessions: 1_000_000, maxPerSession: 200, maxIdLength: 200, postsPerMinute: 60 });
+		expect(config.segments).toEqual({
+			ttlSeconds: 1800,
+			maxSessions: 1_000_000,
+			maxPerSession: 200,
+			maxIdLength: 200,
+			postsPerMinute: 60,
+			maxBytes: 256 * 1024 * 1024,
+		});
 		expect(config.apiKeys).toEqual([]);
 		expect(config.featuredSegments).toEqual({});
 	});
