@@ -361,6 +361,51 @@ describe('the collector with http session validation', () => {
 	});
 });
 
+/** A request's source: a loopback address to connect from, and an `X-Forwarded-For` to send. */
+interface Source {
+	localAddress: string;
+	forwardedFor?: string;
+}
+type Ask = (running: StartedCollector, cookieValue: string, agent: Agent, headers: Record<string, string>) => Promise<TestResponse>;
+
+const postReport: Ask = (running, cookieValue, agent, headers) =>
+	send(`${running.url}/plugins/public/blueconic/segments`, {
+		method: 'POST',
+		agent,
+		body: '[]',
+		headers: { host: 'www.publisher.test', 'content-type': 'application/json', cookie: `blaize_session=${cookieValue}`, ...headers },
+	});
+const getDecision: Ask = (running, cookieValue, agent, headers) =>
+	askDecision(running.url, cookieValue, 'segment=a', { agent, headers });
+
+let cookieCount = 0;
+/**
+ * Two checks of unknown sessions from two sources: the second is sent once the first is held at the account
+ * endpoint. Resolves with the statuses of both, once the held call is answered.
+ */
+async function secondWhileFirstHeld(running: StartedCollector, ask: Ask, sources: [Source, Source]): Promise<number[]> {
+	const agents = sources.map(({ localAddress }) => new Agent({ localAddress }));
+	const headersOf = ({ forwardedFor }: Source): Record<string, string> =>
+		forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
+	try {
+		upstream.mode = 'hold';
+		const first = ask(running, `unknown-${cookieCount++}`, agents[0] as Agent, headersOf(sources[0]));
+		await expect.poll(() => upstream.pending).toBe(1);
+		const second = ask(running, `unknown-${cookieCount++}`, agents[1] as Agent, headersOf(sources[1]));
+		// The second is either refused at once (503), or asked upstream too.
+		let secondAnswered = false;
+		const answered = () => {
+			secondAnswered = true;
+		};
+		second.then(answered, answered);
+		await expect.poll(() => secondAnswered || upstream.pending === 2).toBe(true);
+		upstream.releaseHeld();
+		return (await Promise.all([first, second])).map((answer) => answer.status);
+	} finally {
+		for (const agent of agents) agent.destroy();
+	}
+}
+
 describe('the collector with http session validation, per client', () => {
 	let running: StartedCollector;
 	const log = memoryLogger();
@@ -374,49 +419,23 @@ describe('the collector with http session validation, per client', () => {
 	});
 	afterAll(() => running.stop());
 
-	let cookieCount = 0;
-	/**
-	 * Two checks of unknown sessions, from two loopback source addresses: the second is sent once the first is
-	 * held at the account endpoint. Resolves with the statuses of both, once the held call is answered.
-	 */
-	async function secondWhileFirstHeld(ask: (cookieValue: string, agent: Agent) => Promise<TestResponse>, addresses: [string, string]) {
-		const agents = addresses.map((localAddress) => new Agent({ localAddress }));
-		try {
-			upstream.mode = 'hold';
-			const first = ask(`unknown-${cookieCount++}`, agents[0] as Agent);
-			await expect.poll(() => upstream.pending).toBe(1);
-			const second = ask(`unknown-${cookieCount++}`, agents[1] as Agent);
-			// The second is either refused at once (503), or asked upstream too.
-			let secondAnswered = false;
-			const answered = () => {
-				secondAnswered = true;
-			};
-			second.then(answered, answered);
-			await expect.poll(() => secondAnswered || upstream.pending === 2).toBe(true);
-			upstream.releaseHeld();
-			return (await Promise.all([first, second])).map((answer) => answer.status);
-		} finally {
-			for (const agent of agents) agent.destroy();
-		}
-	}
-	const postReport = (cookieValue: string, agent: Agent) =>
-		send(`${running.url}/plugins/public/blueconic/segments`, {
-			method: 'POST',
-			agent,
-			body: '[]',
-			headers: { host: 'www.publisher.test', 'content-type': 'application/json', cookie: `blaize_session=${cookieValue}` },
-		});
-	const getDecision = (cookieValue: string, agent: Agent) => askDecision(running.url, cookieValue, 'segment=a', { agent });
-
 	for (const [route, ask] of [
 		['the segment listener', postReport],
 		['the decision lookup', getDecision],
 	] as const) {
 		it(`tells the validator which address ${route} serves`, async () => {
-			expect(await secondWhileFirstHeld(ask, ['127.0.0.5', '127.0.0.5'])).toEqual([401, 503]);
-			expect(await secondWhileFirstHeld(ask, ['127.0.0.6', '127.0.0.7'])).toEqual([401, 401]);
+			expect(await secondWhileFirstHeld(running, ask, [{ localAddress: '127.0.0.5' }, { localAddress: '127.0.0.5' }])).toEqual([401, 503]);
+			expect(await secondWhileFirstHeld(running, ask, [{ localAddress: '127.0.0.6' }, { localAddress: '127.0.0.7' }])).toEqual([401, 401]);
 		});
 	}
+
+	it('does not believe X-Forwarded-For by default', async () => {
+		const sources: [Source, Source] = [
+			{ localAddress: '127.0.0.8', forwardedFor: '198.51.100.1' },
+			{ localAddress: '127.0.0.8', forwardedFor: '198.51.100.2' },
+		];
+		expect(await secondWhileFirstHeld(running, postReport, sources)).toEqual([401, 503]);
+	});
 
 	it('logs why a check could not be made', async () => {
 		upstream.mode = 502;
@@ -424,4 +443,32 @@ describe('the collector with http session validation, per client', () => {
 		expect(log.entries()).toContainEqual(expect.objectContaining({ url: upstream.url, reason: 'answered 502' }));
 		expect(log.lines.join('\n')).not.toMatch(/cookie-value-secret|via=collector/);
 	});
+});
+
+describe('the collector with http session validation behind a trusted proxy', () => {
+	let running: StartedCollector;
+	beforeAll(async () => {
+		running = await startCollector(
+			testConfig({
+				session: {
+					validate: { type: 'http', url: upstream.url, timeoutMs: 5_000, maxConcurrentChecksPerClient: 1, trustedProxies: ['127.0.0.9'] },
+				},
+			}),
+		);
+	});
+	afterAll(() => running.stop());
+
+	for (const [route, ask] of [
+		['the segment listener', postReport],
+		['the decision lookup', getDecision],
+	] as const) {
+		it(`counts each forwarded client on its own share on ${route}`, async () => {
+			const viaProxy = (forwardedFor: string): Source => ({ localAddress: '127.0.0.9', forwardedFor });
+			expect(await secondWhileFirstHeld(running, ask, [viaProxy('198.51.100.1'), viaProxy('198.51.100.2')])).toEqual([401, 401]);
+			// What a client writes left of its own address does not give it another share.
+			expect(await secondWhileFirstHeld(running, ask, [viaProxy('198.51.100.3'), viaProxy('203.0.113.7, 198.51.100.3')])).toEqual([
+				401, 503,
+			]);
+		});
+	}
 });
