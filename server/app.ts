@@ -76,7 +76,10 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	);
 	const sessions =
 		options.sessions ??
-		createSessionValidator(config.session, (outcome) => metrics.sessionValidations.inc({ outcome }));
+		createSessionValidator(config.session, {
+			onUpstreamCall: (outcome) => metrics.sessionValidations.inc({ outcome }),
+			logger,
+		});
 	let draining = false;
 	const parts: CollectorParts = {
 		isDraining: () => draining,

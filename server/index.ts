@@ -6,7 +6,7 @@ export { HttpError, isHttpError } from './errors/http-error.js';
 export { listen, type RunningCollector } from './listen.js';
 export { createLogger, type Logger } from './logger.js';
 export { MemorySessions } from './sessions/memory.js';
-export type { SessionCheck, SessionIdentity, SessionValidator } from './sessions/session-validator.js';
+export type { SessionCheck, SessionClient, SessionIdentity, SessionValidator } from './sessions/session-validator.js';
 export { signSessionCookie } from './sessions/signed.js';
 export { MemorySegmentStore } from './store/memory-store.js';
 export type { SegmentStore, StoreRead } from './store/segment-store.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { acceptedPropertyTypeNames, parsePropertyType } from '../blueconic/property-types.js';
+import { parseAddressRange } from '../sessions/client-address.js';
 import { defaultMaxBytes, maxBytesProblem } from '../store/memory-budget.js';
 import { defaultBackoffPolicy } from '../utils/backoff.js';
 
@@ -40,14 +41,26 @@ const httpValidation = z.strictObject({
 	cacheSeconds: z.number().int().min(0).default(60),
 	/** How long an invalid answer is trusted; short, so a session that just became valid is not refused long. */
 	invalidCacheSeconds: z.number().int().min(0).default(10),
+	/** For the whole upstream exchange, body included. */
 	timeoutMs: positiveInt.max(30_000).default(2_000),
-	/** Bound on the validation cache, so a flood of random cookies cannot grow memory without limit. */
+	/** Bound on the cache of valid answers (each at most a key and three 256-character identity strings). */
 	cacheMaxEntries: positiveInt.default(100_000),
+	/** Bound on the cache of invalid answers, kept apart so that made-up cookies never evict a valid session. */
+	invalidCacheMaxEntries: positiveInt.default(100_000),
 	/**
 	 * Upstream checks in flight at once. A flood of made-up cookies (each a cache miss) then costs the publisher's
 	 * endpoint at most this many requests at a time; past it the collector answers 503 and the SDK retries.
 	 */
 	maxConcurrentChecks: positiveInt.default(100),
+	/**
+	 * Of those, what one client (an IPv4 address, an IPv6 /64) may hold, so one flooder cannot take them all.
+	 * Behind a load balancer every request comes from its address: list it in `trustedProxies`.
+	 */
+	maxConcurrentChecksPerClient: positiveInt.default(10),
+	/** Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client; none by default. */
+	trustedProxies: z
+		.array(z.string().refine((text) => parseAddressRange(text) !== undefined, 'must be an IP address or CIDR range, like 10.0.0.0/8'))
+		.default([]),
 });
 
 const signedValidation = z.strictObject({

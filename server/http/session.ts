@@ -1,5 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../errors/http-error.js';
-import type { SessionValidator } from '../sessions/session-validator.js';
+import type { SessionClient, SessionValidator } from '../sessions/session-validator.js';
 import { sessionKeyOf } from '../store/session-key.js';
 
 export interface RequestSession {
@@ -11,11 +12,15 @@ export interface RequestSession {
 // Longer cookie values are not sessions any validator issues; refusing them early bounds the work per request.
 const maxCookieValueLength = 4096;
 
-/** The request's session, from its session cookie; 401 when missing or invalid, 503 when it cannot be checked. */
+/**
+ * The request's session, from its session cookie; 401 when missing or invalid, 503 when it cannot be checked.
+ * `client` (see `sessionClientOf`) lets the validator share its upstream capacity fairly between clients.
+ */
 export async function requireSession(
 	cookieHeader: string | undefined,
 	cookieName: string,
 	validator: SessionValidator,
+	client?: SessionClient,
 ): Promise<RequestSession> {
 	const cookieValue = readCookie(cookieHeader, cookieName);
 	if (cookieValue === undefined || cookieValue === '') {
@@ -24,7 +29,7 @@ export async function requireSession(
 	if (cookieValue.length > maxCookieValueLength) {
 		throw new HttpError(401, 'session_invalid', `the ${cookieName} cookie is not a valid session`);
 	}
-	const check = await validator.validate(cookieValue);
+	const check = await validator.validate(cookieValue, client);
 	switch (check.status) {
 		case 'valid':
 			return { sessionId: check.sessionId, sessionKey: sessionKeyOf(check.sessionId) };
@@ -41,6 +46,15 @@ export async function requireSession(
 				'Retry-After': '5',
 			});
 	}
+}
+
+/** Where a browser request comes from, as the session validator wants it. */
+export function sessionClientOf(req: IncomingMessage): SessionClient {
+	const forwardedFor = req.headers['x-forwarded-for'];
+	return {
+		remoteAddress: req.socket.remoteAddress,
+		forwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor,
+	};
 }
 
 /**

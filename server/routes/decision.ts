@@ -1,7 +1,7 @@
 import type { CollectorConfig } from '../config/schema.js';
 import { decide } from '../decisions/decide.js';
 import { HttpError } from '../errors/http-error.js';
-import { requireSession } from '../http/session.js';
+import { requireSession, sessionClientOf } from '../http/session.js';
 import type { BrowserRoute } from './browser-route.js';
 import { requireFeatured } from './featured.js';
 import type { CollectorParts } from './parts.js';
@@ -18,7 +18,7 @@ export function getDecision({ config, sessions, store }: CollectorParts): Browse
 		const query = new URLSearchParams(queryString);
 		const segmentId = readSegmentQuery(query, config.featuredSegments, config.segments.maxIdLength);
 		const waitMs = readWait(query);
-		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions);
+		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions, sessionClientOf(req));
 		const read = waitMs > 0 ? await store.waitForReport(session.sessionKey, waitMs) : await store.read(session.sessionKey);
 		return { status: 200, headers: noStore, body: { segment: segmentId, result: decide(read, segmentId) } };
 	};

@@ -1,5 +1,5 @@
 import { readJsonBody } from '../http/json-body.js';
-import { requireSession } from '../http/session.js';
+import { requireSession, sessionClientOf } from '../http/session.js';
 import { maxReportBytes, parseSegmentReport } from '../segments/segment-report.js';
 import type { BrowserRoute } from './browser-route.js';
 import type { CollectorParts } from './parts.js';
@@ -15,7 +15,7 @@ export function postSegments({ config, sessions, store, reportRate, metrics }: C
 	const emptyReports = metrics.segmentReports.labels('empty');
 
 	return async ({ req }) => {
-		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions);
+		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions, sessionClientOf(req));
 		reportRate.take(session.sessionKey);
 		const body = await readJsonBody(req, { maxBytes, mediaTypes: reportMediaTypes });
 		const segmentIds = parseSegmentReport(body, limits);

@@ -1,6 +1,9 @@
 import { LRUCache } from 'lru-cache';
+import type { Logger } from '../logger.js';
 import { sessionKeyOf } from '../store/session-key.js';
-import type { SessionCheck, SessionIdentity, SessionValidator } from './session-validator.js';
+import { type AccountAnswer, askAccountEndpoint } from './account-endpoint.js';
+import { ClientAddresses } from './client-address.js';
+import type { SessionCheck, SessionClient, SessionIdentity, SessionValidator } from './session-validator.js';
 
 export interface HttpSessionsOptions {
 	/** The publisher's account endpoint, e.g. Zephr's `https://publisher.example.com/blaize/account`. */
@@ -9,15 +12,28 @@ export interface HttpSessionsOptions {
 	cacheSeconds: number;
 	invalidCacheSeconds: number;
 	timeoutMs: number;
+	/** Valid answers cached at most. */
 	cacheMaxEntries: number;
+	/** Invalid answers cached at most, in a cache of their own: made-up cookies never evict a valid session. */
+	invalidCacheMaxEntries?: number;
 	/** Upstream checks in flight at once; past it a check answers `unavailable` without asking. */
 	maxConcurrentChecks: number;
+	/**
+	 * Upstream checks one client (an IPv4 address, an IPv6 /64) may have in flight at once, so that one flooder
+	 * cannot take every slot; capped at `maxConcurrentChecks`. Checks that name no client only count toward the
+	 * total. Default: `maxConcurrentChecks` (no per-client share).
+	 */
+	maxConcurrentChecksPerClient?: number;
+	/** Proxies whose `X-Forwarded-For` names the client (addresses or CIDR ranges); default none. */
+	trustedProxies?: readonly string[];
 	/** Told about each upstream call, for metrics. */
 	onUpstreamCall?: (outcome: UpstreamOutcome) => void;
+	/** Told why each check that could not be made failed (once per upstream call, not per waiting request). */
+	logger?: Pick<Logger, 'warn'>;
 	fetch?: typeof globalThis.fetch;
 }
 
-/** `busy`: not asked, because `maxConcurrentChecks` were in flight. */
+/** `busy`: not asked, because `maxConcurrentChecks` (or the client's share of them) were in flight. */
 export type UpstreamOutcome = 'valid' | 'invalid' | 'error' | 'busy';
 
 /**
@@ -28,104 +44,136 @@ type UpstreamAnswer =
 	| { status: 'valid'; identity?: SessionIdentity }
 	| Extract<SessionCheck, { status: 'invalid' | 'unavailable' }>;
 
+const invalidAnswer = Object.freeze({ status: 'invalid', reason: 'unknown' } as const);
+// Refusals for lack of slots come in floods; they are logged at most this often, with a count.
+const busyLogIntervalMs = 10_000;
+
 /**
- * Asks the publisher's backend whether a session cookie is live, by forwarding it: 2xx = valid,
- * 401/403/404 = invalid, anything else or a timeout = unavailable (never valid).
+ * Asks the publisher's backend whether a session cookie is live, by forwarding it (see `askAccountEndpoint` for
+ * what counts as valid); whatever it cannot tell answers `unavailable`, never valid.
  *
- * Valid and invalid answers are cached for a bounded time; concurrent checks of one session share one upstream
- * call, so a page firing several requests at once costs the publisher one lookup.
+ * Memory is bounded whatever clients send: valid answers (a 43-character key and an identity of at most three
+ * 256-character strings) at most `cacheMaxEntries`; invalid ones (a key and a shared answer) at most
+ * `invalidCacheMaxEntries`, in their own cache; checks in flight at most `maxConcurrentChecks`, each holding one
+ * request's cookie for at most `timeoutMs`. Concurrent checks of one session share one upstream call, so a page
+ * firing several requests at once costs the publisher one lookup.
  */
 export class HttpSessions implements SessionValidator {
 	readonly #options: HttpSessionsOptions;
-	readonly #cache: LRUCache<string, UpstreamAnswer>;
+	readonly #url: string;
+	/** The URL as logged: without query string or credentials. */
+	readonly #loggedUrl: string;
+	readonly #perClient: number;
+	readonly #clients: ClientAddresses;
+	readonly #valid: LRUCache<string, Extract<UpstreamAnswer, { status: 'valid' }>>;
+	readonly #invalid: LRUCache<string, typeof invalidAnswer>;
 	readonly #inFlight = new Map<string, Promise<UpstreamAnswer>>();
+	/** Upstream calls in flight by client key; only clients with at least one are present. */
+	readonly #inFlightByClient = new Map<string, number>();
+	#refusedSinceLog = 0;
+	#busyLoggedAt = Number.NEGATIVE_INFINITY;
 
 	constructor(options: HttpSessionsOptions) {
 		this.#options = options;
-		this.#cache = new LRUCache({ max: options.cacheMaxEntries, ttlResolution: 0 });
+		this.#url = options.url;
+		const url = new URL(options.url);
+		this.#loggedUrl = `${url.origin}${url.pathname}`;
+		this.#perClient = Math.min(options.maxConcurrentChecksPerClient ?? options.maxConcurrentChecks, options.maxConcurrentChecks);
+		this.#clients = new ClientAddresses(options.trustedProxies);
+		this.#valid = new LRUCache({ max: options.cacheMaxEntries, ttlResolution: 0 });
+		this.#invalid = new LRUCache({ max: options.invalidCacheMaxEntries ?? options.cacheMaxEntries, ttlResolution: 0 });
 	}
 
-	async validate(cookieValue: string): Promise<SessionCheck> {
+	async validate(cookieValue: string, client?: SessionClient): Promise<SessionCheck> {
 		const key = sessionKeyOf(cookieValue);
-		const answer = this.#cache.get(key) ?? (await this.#askShared(key, cookieValue));
+		const answer = this.#valid.get(key) ?? this.#invalid.get(key) ?? (await this.#askShared(key, cookieValue, client));
 		if (answer.status !== 'valid') return answer;
 		return answer.identity === undefined
 			? { status: 'valid', sessionId: cookieValue }
 			: { status: 'valid', sessionId: cookieValue, identity: answer.identity };
 	}
 
-	/** One upstream call per session at a time, at most `maxConcurrentChecks` in all; the answer is cached. */
-	#askShared(key: string, cookieValue: string): Promise<UpstreamAnswer> | UpstreamAnswer {
+	/** One upstream call per session at a time, at most `maxConcurrentChecks` in all and the client's share each. */
+	#askShared(key: string, cookieValue: string, client: SessionClient | undefined): Promise<UpstreamAnswer> | UpstreamAnswer {
 		const pending = this.#inFlight.get(key);
 		if (pending !== undefined) return pending;
-		if (this.#inFlight.size >= this.#options.maxConcurrentChecks) {
-			this.#options.onUpstreamCall?.('busy');
-			return { status: 'unavailable', reason: 'too many session checks in flight' };
+		const clientKey = this.#clients.keyOf(client);
+		const clientInFlight = clientKey === undefined ? 0 : (this.#inFlightByClient.get(clientKey) ?? 0);
+		if (this.#inFlight.size >= this.#options.maxConcurrentChecks || clientInFlight >= this.#perClient) {
+			return this.#refuseBusy(clientInFlight >= this.#perClient);
 		}
+		if (clientKey !== undefined) this.#inFlightByClient.set(clientKey, clientInFlight + 1);
 		const asked = this.#askUpstream(cookieValue)
 			.then(
 				(answer) => {
 					this.#remember(key, answer);
 					return answer;
 				},
-				// #askUpstream turns every failure into an answer; this only guards the map clean-up below.
-				(error: unknown) => ({ status: 'unavailable' as const, reason: String(error) }),
+				// #askUpstream turns every failure into an answer; this only guards the clean-up below.
+				(): UpstreamAnswer => ({ status: 'unavailable', reason: 'session check failed' }),
 			)
-			.finally(() => this.#inFlight.delete(key));
+			.finally(() => {
+				this.#inFlight.delete(key);
+				if (clientKey !== undefined) this.#release(clientKey);
+			});
 		this.#inFlight.set(key, asked);
 		return asked;
 	}
 
+	#release(clientKey: string): void {
+		const left = (this.#inFlightByClient.get(clientKey) ?? 1) - 1;
+		if (left > 0) this.#inFlightByClient.set(clientKey, left);
+		else this.#inFlightByClient.delete(clientKey);
+	}
+
+	#refuseBusy(clientAtShare: boolean): UpstreamAnswer {
+		this.#options.onUpstreamCall?.('busy');
+		this.#refusedSinceLog++;
+		const now = Date.now();
+		if (now - this.#busyLoggedAt >= busyLogIntervalMs) {
+			this.#options.logger?.warn(
+				{ url: this.#loggedUrl, refused: this.#refusedSinceLog, intervalSeconds: busyLogIntervalMs / 1000 },
+				'session checks refused (503): too many in flight, in all or from one client',
+			);
+			this.#busyLoggedAt = now;
+			this.#refusedSinceLog = 0;
+		}
+		return {
+			status: 'unavailable',
+			reason: clientAtShare ? 'too many session checks in flight for this client' : 'too many session checks in flight',
+		};
+	}
+
 	#remember(key: string, answer: UpstreamAnswer): void {
-		if (answer.status === 'unavailable') return;
-		const seconds = answer.status === 'valid' ? this.#options.cacheSeconds : this.#options.invalidCacheSeconds;
-		if (seconds > 0) this.#cache.set(key, answer, { ttl: seconds * 1000 });
+		if (answer.status === 'valid' && this.#options.cacheSeconds > 0) {
+			this.#valid.set(key, answer, { ttl: this.#options.cacheSeconds * 1000 });
+		} else if (answer.status === 'invalid' && this.#options.invalidCacheSeconds > 0) {
+			this.#invalid.set(key, invalidAnswer, { ttl: this.#options.invalidCacheSeconds * 1000 });
+		}
 	}
 
 	async #askUpstream(cookieValue: string): Promise<UpstreamAnswer> {
-		const { url, cookieName, timeoutMs, onUpstreamCall } = this.#options;
-		const fetch = this.#options.fetch ?? globalThis.fetch;
-		let response: Response;
-		try {
-			response = await fetch(url, {
-				headers: { cookie: `${cookieName}=${cookieValue}`, accept: 'application/json' },
-				redirect: 'manual',
-				signal: AbortSignal.timeout(timeoutMs),
-			});
-		} catch (error) {
-			onUpstreamCall?.('error');
-			const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'request failed';
-			return { status: 'unavailable', reason: `session check ${reason}` };
+		const { cookieName, timeoutMs, onUpstreamCall } = this.#options;
+		const answer: AccountAnswer = await askAccountEndpoint({
+			url: this.#url,
+			cookie: `${cookieName}=${cookieValue}`,
+			timeoutMs,
+			fetch: this.#options.fetch ?? globalThis.fetch,
+		});
+		switch (answer.status) {
+			case 'valid':
+				onUpstreamCall?.('valid');
+				return answer;
+			case 'invalid':
+				onUpstreamCall?.('invalid');
+				return invalidAnswer;
+			case 'unavailable':
+				onUpstreamCall?.('error');
+				this.#options.logger?.warn(
+					{ url: this.#loggedUrl, reason: answer.reason },
+					'session check failed: the collector cannot tell whether the session is valid (503)',
+				);
+				return { status: 'unavailable', reason: `session check ${answer.reason}` };
 		}
-		if (response.status === 401 || response.status === 403 || response.status === 404) {
-			await response.body?.cancel();
-			onUpstreamCall?.('invalid');
-			return { status: 'invalid', reason: 'unknown' };
-		}
-		if (response.status < 200 || response.status > 299) {
-			await response.body?.cancel();
-			onUpstreamCall?.('error');
-			return { status: 'unavailable', reason: `session check answered ${response.status}` };
-		}
-		const identity = await readIdentity(response);
-		onUpstreamCall?.('valid');
-		return identity === undefined ? { status: 'valid' } : { status: 'valid', identity };
 	}
-}
-
-/** Zephr's account answer: `{"identifiers":{"email_address"},"tracking_id","user_id"}`; any other body is fine too. */
-async function readIdentity(response: Response): Promise<SessionIdentity | undefined> {
-	let body: unknown;
-	try {
-		body = await response.json();
-	} catch {
-		return undefined;
-	}
-	if (body === null || typeof body !== 'object') return undefined;
-	const account = body as { identifiers?: { email_address?: unknown }; tracking_id?: unknown; user_id?: unknown };
-	const identity: SessionIdentity = {};
-	if (typeof account.identifiers?.email_address === 'string') identity.email = account.identifiers.email_address;
-	if (typeof account.tracking_id === 'string') identity.trackingId = account.tracking_id;
-	if (typeof account.user_id === 'string') identity.userId = account.user_id;
-	return Object.keys(identity).length > 0 ? identity : undefined;
 }

@@ -14,7 +14,18 @@ export type SessionCheck =
 	| { status: 'invalid'; reason: 'forged' | 'expired' | 'unknown' }
 	| { status: 'unavailable'; reason: string };
 
+/**
+ * Where a session check comes from, so a validator that asks an upstream can share its capacity fairly
+ * between clients. Both fields are as the request carried them; the validator decides what to trust.
+ */
+export interface SessionClient {
+	/** The request's peer address (`req.socket.remoteAddress`). */
+	remoteAddress?: string | undefined;
+	/** The request's `X-Forwarded-For`, trusted only when the peer is a configured proxy. */
+	forwardedFor?: string | undefined;
+}
+
 export interface SessionValidator {
-	validate(cookieValue: string): Promise<SessionCheck>;
+	validate(cookieValue: string, client?: SessionClient): Promise<SessionCheck>;
 	close?(): Promise<void>;
 }

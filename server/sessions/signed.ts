@@ -4,7 +4,9 @@ import type { SessionCheck, SessionValidator } from './session-validator.js';
 /**
  * Signed session cookies, for publishers whose backend can sign but not answer lookups:
  * `<sessionId>.<expiresAtUnixSeconds>.<base64url HMAC-SHA256(secret, "<sessionId>.<expiresAtUnixSeconds>")>`.
- * The session id may not contain a dot. `signSessionCookie` makes one.
+ * The session id may not contain a dot. `signSessionCookie` makes one. The signature is accepted in exactly that
+ * encoding (43 characters, no padding): base64url decoders also take `=`, skip stray characters and ignore the
+ * last character's unused bits, so one signed cookie would otherwise have many accepted spellings.
  */
 export function signSessionCookie(sessionId: string, secret: string, expiresAt: Date): string {
 	if (sessionId === '' || sessionId.includes('.')) throw new TypeError('sessionId must be non-empty and contain no "."');
@@ -20,9 +22,10 @@ export class SignedSessions implements SessionValidator {
 		if (parts.length !== 3) return { status: 'invalid', reason: 'forged' };
 		const [sessionId = '', expiresAtText = '', signatureText = ''] = parts;
 		const payload = `${sessionId}.${expiresAtText}`;
-		const expected = signatureOf(payload, this.secret);
-		const given = Buffer.from(signatureText, 'base64url');
-		// Constant time, so the signature cannot be guessed byte by byte from response timings.
+		// Compared as text, so only the canonical encoding matches; in constant time, so the signature cannot be
+		// guessed byte by byte from response timings.
+		const expected = Buffer.from(signatureOf(payload, this.secret).toString('base64url'));
+		const given = Buffer.from(signatureText);
 		if (sessionId === '' || given.length !== expected.length || !timingSafeEqual(given, expected)) {
 			return { status: 'invalid', reason: 'forged' };
 		}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../server/config/load.js';
+import { ConfigError } from '../../server/errors/config-error.js';
+
+const httpSession = (validate: Record<string, unknown> = {}) => ({
+	session: { validate: { type: 'http', url: 'https://publisher.example.com/blaize/account', ...validate } },
+	sites: '*',
+});
+
+function problemsOf(input: unknown): readonly string[] {
+	try {
+		parseConfig(input, {});
+	} catch (error) {
+		if (error instanceof ConfigError) return error.problems;
+		throw error;
+	}
+	throw new Error('expected a ConfigError');
+}
+
+describe('session.validate of type http', () => {
+	it('applies the documented defaults', () => {
+		expect(parseConfig(httpSession(), {}).session.validate).toEqual({
+			type: 'http',
+			url: 'https://publisher.example.com/blaize/account',
+			cacheSeconds: 60,
+			invalidCacheSeconds: 10,
+			timeoutMs: 2_000,
+			cacheMaxEntries: 100_000,
+			invalidCacheMaxEntries: 100_000,
+			maxConcurrentChecks: 100,
+			maxConcurrentChecksPerClient: 10,
+			trustedProxies: [],
+		});
+	});
+
+	it('takes trusted proxies as IPv4 or IPv6 addresses and CIDR ranges', () => {
+		const trustedProxies = ['10.0.0.7', '10.0.0.0/8', '::1', 'fd00::/8', '::ffff:192.0.2.1/128'];
+		const validate = parseConfig(httpSession({ trustedProxies }), {}).session.validate;
+		expect(validate).toMatchObject({ trustedProxies });
+	});
+
+	it('names each field that is wrong', () => {
+		expect(
+			problemsOf(
+				httpSession({
+					invalidCacheMaxEntries: 0,
+					maxConcurrentChecksPerClient: 1.5,
+					trustedProxies: ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/', ''],
+				}),
+			),
+		).toEqual([
+			'session.validate.invalidCacheMaxEntries: must be greater than 0',
+			'session.validate.maxConcurrentChecksPerClient: must be a whole number',
+			'session.validate.trustedProxies[0]: must be an IP address or CIDR range, like 10.0.0.0/8',
+			'session.validate.trustedProxies[1]: must be an IP address or CIDR range, like 10.0.0.0/8',
+			'session.validate.trustedProxies[2]: must be an IP address or CIDR range, like 10.0.0.0/8',
+			'session.validate.trustedProxies[3]: must be an IP address or CIDR range, like 10.0.0.0/8',
+		]);
+	});
+});
