@@ -99,7 +99,7 @@ const attributeMapping = z.strictObject({
 
 const blueconic = z
 	.strictObject({
-		baseUrl: httpUrl.transform((url) => url.replace(/\/+$/, '')),
+		baseUrl: httpUrl.transform(withoutTrailingSlashes),
 		clientId: nonEmptyString.optional(),
 		clientSecret: nonEmptyString.optional(),
 		/** Zephr's settings screen calls the same credentials Consumer Key and Consumer Secret. */
@@ -203,4 +203,11 @@ function safeUrl(value: string): URL | undefined {
 function isHttpOrigin(value: string): boolean {
 	const url = safeUrl(value);
 	return url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+}
+
+/** `url` without its trailing slashes; a loop, as `/\/+$/` backtracks quadratically on a long run of slashes. */
+function withoutTrailingSlashes(url: string): string {
+	let end = url.length;
+	while (end > 0 && url.charCodeAt(end - 1) === 0x2f) end--;
+	return url.slice(0, end);
 }
