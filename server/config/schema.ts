@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { acceptedPropertyTypeNames, parsePropertyType } from '../blueconic/property-types.js';
-import { defaultBackoffPolicy } from '../utils/backoff.js';
+import { defaultBackoffPolicy, retryAfterWindowSeconds } from '../utils/backoff.js';
 
 /**
  * The collector's configuration file, validated once at start-up; hot paths then trust it.
@@ -175,8 +175,16 @@ export const configSchema = z.strictObject({
 			objectiveIds: z.array(nonEmptyString).default([]),
 			/** Users one webhook request may carry; a bigger batch is refused with 413. */
 			maxUsersPerRequest: positiveInt.max(100_000).default(10_000),
-			/** Floor of the `Retry-After` answered while BlueConic is failing, so senders do not retry in a tight loop. */
-			minRetryAfterSeconds: z.number().int().min(0).default(30),
+			/**
+			 * Floor of the `Retry-After` answered while BlueConic is failing, so senders do not retry in a tight loop;
+			 * at most the 300 s every Retry-After we send is held to.
+			 */
+			minRetryAfterSeconds: z
+				.number()
+				.int('must be a whole number')
+				.min(0, 'must be 0 or more')
+				.max(retryAfterWindowSeconds.max, `must be at most ${retryAfterWindowSeconds.max}, the longest Retry-After the collector sends`)
+				.default(30),
 		})
 		.prefault({}),
 });

@@ -154,6 +154,14 @@ describe('BlueConic profiles client', () => {
 		expect(failure).toMatchObject({ name: 'BlueConicUnavailableError', reason: 'rate_limited', retryAfterMs: 120_000, attempts: 1 });
 	});
 
+	it('reads a Retry-After of a day, a far date or 400 digits as the 300 s it is clamped to', async () => {
+		for (const retryAfter of ['86400', 'Thu, 01 Jan 2099 00:00:00 GMT', '9'.repeat(400)]) {
+			fake.inject({ kind: 'status', status: 503, headers: { 'Retry-After': retryAfter } });
+			const failure = await client().putProfiles(entries(1)).catch((error: unknown) => error);
+			expect(failure).toMatchObject({ name: 'BlueConicUnavailableError', reason: 'unavailable', retryAfterMs: 300_000, attempts: 1 });
+		}
+	});
+
 	it('sends at most 1000 entries per request', async () => {
 		const results = await client().putProfiles(entries(2_500));
 		expect(profileWrites(fake).map((request) => (request.body as unknown[]).length)).toEqual([1000, 1000, 500]);

@@ -210,6 +210,32 @@ describe('profile sync webhook', () => {
 		expect(answer.body).toMatchObject({ error: { code: 'blueconic_unavailable' } });
 	});
 
+	it('holds the Retry-After it passes on to whole seconds from 1 to 300, whatever BlueConic sent', async () => {
+		const sync = profileSync({ client: { retry: { ...fastRetry, maxAttempts: 1 } } });
+		const floored = profileSync({ client: { retry: { ...fastRetry, maxAttempts: 1 } }, minRetryAfterMs: 30_000 });
+		// BlueConic's Retry-After → what the webhook sends without a floor, and with the 30 s floor.
+		const cases: [string, string, string][] = [
+			['7', '7', '30'],
+			['86400', '300', '300'],
+			['Thu, 01 Jan 2099 00:00:00 GMT', '300', '300'],
+			['9'.repeat(400), '300', '300'],
+			['-5', '1', '30'],
+			['soon, I promise', '1', '30'],
+		];
+		for (const [upstream, sent, sentWithFloor] of cases) {
+			for (const [webhook, expected] of [
+				[sync, sent],
+				[floored, sentWithFloor],
+			] as const) {
+				fake.inject({ kind: 'status', status: 429, headers: { 'Retry-After': upstream } });
+				const answer = await webhook.handleWebhook({ email: 'jane@example.com' });
+				expect(answer.status, upstream).toBe(503);
+				expect(answer.headers, upstream.slice(0, 40)).toEqual({ 'Retry-After': expected });
+			}
+		}
+		expect(profileWrites(fake).map((request) => request.status)).toEqual(Array(cases.length * 2).fill(429));
+	});
+
 	it('answers 503 when BlueConic cannot be reached at all', async () => {
 		await fake.close();
 		const answer = await profileSync({ minRetryAfterMs: 30_000 }).handleWebhook({ email: 'jane@example.com' });
