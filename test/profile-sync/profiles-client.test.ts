@@ -113,6 +113,26 @@ describe('BlueConic profiles client', () => {
 		expect(tokenFetches).toEqual(['refused']);
 	});
 
+	it("retries a token answer of 200 with broken JSON as a passing fault on BlueConic's side", async () => {
+		fake.inject({ kind: 'status', status: 200, rawBody: '{"access_token": "abc', target: 'token' });
+		fake.inject({ kind: 'status', status: 200, body: { token_type: 'Bearer' }, target: 'token' });
+		const results = await client().putProfiles(entries(1));
+		expect(results.map((result) => result.state)).toEqual(['CREATED']);
+		expect(tokenRequests(fake)).toHaveLength(3);
+		expect(retries).toEqual(['server_error', 'server_error']);
+		expect(tokenFetches).toEqual(['issued']);
+	});
+
+	it('gives up on a token endpoint that keeps answering broken JSON as unavailable, not as refused credentials', async () => {
+		fake.inject({ kind: 'status', status: 200, rawBody: '<html>maintenance</html>', target: 'token', times: Infinity });
+		const failure = await client().putProfiles(entries(1)).catch((error: unknown) => error);
+		expect(failure).toBeInstanceOf(BlueConicUnavailableError);
+		expect(failure).toMatchObject({ reason: 'server_error', attempts: fastRetry.maxAttempts });
+		expect((failure as Error).message).toBe('BlueConic token endpoint answered 200 with a body that is not JSON (gave up after 4 attempts)');
+		expect(tokenFetches).toEqual(['failed']);
+		expect(profileWrites(fake)).toHaveLength(0);
+	});
+
 	it('waits as long as Retry-After asks on a 429, then delivers every profile exactly once', async () => {
 		fake.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '1' } });
 		const bc = client({ random: () => 0 });

@@ -256,6 +256,15 @@ describe('profile sync webhook', () => {
 		expect(await counterValue(registry, 'blueconic_bridge_profile_sync_token_fetches_total', { outcome: 'refused' })).toBe(1);
 	});
 
+	it('answers 503 with Retry-After, not "credentials refused", while the token endpoint answers 200 with broken JSON', async () => {
+		fake.inject({ kind: 'status', status: 200, rawBody: '{"access_token": "abc', target: 'token', times: Infinity });
+		const answer = await profileSync({ minRetryAfterMs: 30_000 }).handleWebhook({ email: 'jane@example.com' });
+		expect(answer.status).toBe(503);
+		expect(answer.headers).toEqual({ 'Retry-After': '30' });
+		expect(answer.body).toMatchObject({ error: { code: 'blueconic_unavailable', message: expect.stringContaining('not JSON') } });
+		expect(profileWrites(fake)).toHaveLength(0);
+	});
+
 	it('never logs access tokens', async () => {
 		const lines: string[] = [];
 		const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
