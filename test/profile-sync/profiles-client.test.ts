@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RetryCause, TokenFetchOutcome } from '../../server/blueconic/client-events.js';
+import { BlueConicAnswerError } from '../../server/blueconic/errors/blueconic-answer-error.js';
 import { BlueConicAuthError } from '../../server/blueconic/errors/blueconic-auth-error.js';
 import { BlueConicRequestError } from '../../server/blueconic/errors/blueconic-request-error.js';
 import { BlueConicUnavailableError } from '../../server/blueconic/errors/blueconic-unavailable-error.js';
@@ -180,6 +181,36 @@ describe('BlueConic profiles client', () => {
 			const failure = await client().putProfiles(entries(1)).catch((error: unknown) => error);
 			expect(failure).toMatchObject({ name: 'BlueConicUnavailableError', reason: 'unavailable', retryAfterMs: 300_000, attempts: 1 });
 		}
+	});
+
+	it('matches results to entries by identifier when BlueConic answers them in another order', async () => {
+		fake.inject({ kind: 'rewrite', rewrite: (answer) => [...(answer as unknown[])].reverse() });
+		const results = await client().putProfiles([entry('a@example.com'), entry('b@example.com', { city: 'Oslo' })]);
+		expect(results.map((result) => [result.identifier, result.profileId])).toEqual([
+			['a@example.com', fake.profiles.get('a@example.com')?.id],
+			['b@example.com', fake.profiles.get('b@example.com')?.id],
+		]);
+	});
+
+	it("counts nothing as stored when the answer's identifiers are not exactly the entries'", async () => {
+		type Result = { identifier?: string; state: string };
+		const mismatches: [string, (results: Result[]) => Result[], string][] = [
+			['renamed', (results) => results.map((result) => ({ ...result, identifier: `x-${result.identifier}` })), 'an identifier the request did not hold'],
+			['left out', (results) => results.map(({ identifier: _, ...result }) => result), 'no identifier'],
+			['repeated', (results) => results.map((result) => ({ ...result, identifier: results[0]?.identifier })), 'a repeated identifier'],
+			['missing', (results) => results.slice(1), 'answered for 1 of the 2 entries'],
+		];
+		for (const [name, rewrite, message] of mismatches) {
+			fake.inject({ kind: 'rewrite', rewrite: (answer) => rewrite(answer as Result[]) });
+			const failure = await client()
+				.putProfiles([entry(`a-${name}@example.com`), entry(`b-${name}@example.com`)])
+				.catch((error: unknown) => error);
+			expect(failure, name).toBeInstanceOf(BlueConicAnswerError);
+			expect((failure as Error).message, name).toContain(message);
+			// BlueConic stored them; we cannot tell which state is whose, so the caller sends them again.
+			expect(fake.profiles.has(`a-${name}@example.com`)).toBe(true);
+		}
+		expect(profileWrites(fake)).toHaveLength(mismatches.length);
 	});
 
 	it('sends at most 1000 entries per request', async () => {

@@ -265,6 +265,18 @@ describe('profile sync webhook', () => {
 		expect(profileWrites(fake)).toHaveLength(0);
 	});
 
+	it('answers 502 with Retry-After, reporting nobody stored, when BlueConic answers for other identifiers', async () => {
+		fake.inject({
+			kind: 'rewrite',
+			rewrite: (answer) => (answer as { identifier: string }[]).map((result, index) => ({ ...result, identifier: `user${index}` })),
+		});
+		const answer = await profileSync({ minRetryAfterMs: 30_000 }).handleWebhook([{ email: 'a@example.com' }, { email: 'b@example.com' }]);
+		expect(answer.status).toBe(502);
+		expect(answer.headers).toEqual({ 'Retry-After': '30' });
+		expect(answer.body).toMatchObject({ error: { code: 'blueconic_bad_answer' } });
+		expect(await counterValue(registry, 'blueconic_bridge_profile_sync_profiles_total', { state: 'CREATED' })).toBe(0);
+	});
+
 	it('never logs access tokens', async () => {
 		const lines: string[] = [];
 		const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
