@@ -259,6 +259,14 @@ describe('BlueConic profiles client', () => {
 		expect(profileWrites(fake)).toHaveLength(1);
 	});
 
+	it('keeps a 400 that lists thousands of long field errors to a bounded few', async () => {
+		const errors = Array.from({ length: 5_000 }, (_, index) => ({ field: `f${index}${'.'.repeat(500)}`, message: 'm'.repeat(5_000) }));
+		fake.inject({ kind: 'status', status: 400, body: { code: 'INVALID', message: 'z'.repeat(10_000), errors } });
+		const failure = (await client().putProfiles(entries(1)).catch((error: unknown) => error)) as BlueConicRequestError;
+		expect(failure.fieldErrors).toHaveLength(20);
+		expect(JSON.stringify(failure.fieldErrors).length + failure.message.length).toBeLessThan(10_000);
+	});
+
 	it('refuses two entries with one identifier, since their answers could not be told apart', async () => {
 		await expect(client().putProfiles([entry('a@example.com'), entry('a@example.com')])).rejects.toThrow('share the identifier');
 		expect(profileWrites(fake)).toHaveLength(0);

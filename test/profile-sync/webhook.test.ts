@@ -107,6 +107,23 @@ describe('profile sync webhook', () => {
 		expect(await counterValue(registry, 'blueconic_bridge_profile_sync_events_ignored_total')).toBe(1);
 	});
 
+	it('logs one bounded line for a webhook of 9,000 ignored events, whatever their types', async () => {
+		const lines: string[] = [];
+		const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+		const events = Array.from({ length: 9_000 }, (_, index) => ({
+			type: `LOGIN_${index}_${'x'.repeat(1_000)}`,
+			details: { user_id: `u-${index}-${'y'.repeat(1_000)}` },
+		}));
+		const answer = await profileSync({ logger }).handleWebhook(events);
+		expect(answer.status).toBe(200);
+		expect((answer.body as { results: unknown[] }).results).toHaveLength(9_000);
+		expect(lines).toHaveLength(1);
+		expect(lines[0]?.length).toBeLessThan(2_000);
+		expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ ignored: 9_000, sent: 0, ignoredEventTypes: expect.any(Array) });
+		expect(await counterValue(registry, 'blueconic_bridge_profile_sync_events_ignored_total')).toBe(9_000);
+		expect(fake.requests).toHaveLength(0);
+	});
+
 	it('answers 400 naming the problem for a malformed body, and sends nothing from it', async () => {
 		const sync = profileSync();
 		const answers = await Promise.all([
