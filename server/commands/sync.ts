@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { isBlueConicAuthError } from '../blueconic/errors/blueconic-auth-error.js';
 import type { LogSink } from '../blueconic/log-sink.js';
 import { maxEntriesPerRequest } from '../blueconic/profiles-client.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadSyncConfigFile, type SyncConfig } from '../config/sync-config.js';
 import { isConfigError } from '../errors/config-error.js';
 import { isBackfillSetupError } from '../profile-sync/backfill/backfill-setup-error.js';
 import { formatCount, ProgressReporter } from '../profile-sync/backfill/progress.js';
@@ -55,16 +55,12 @@ export async function runSyncCommand(argv: string[], io: SyncCommandIo, options:
 	}
 	const { args } = parsed;
 
-	let config;
+	let config: SyncConfig;
 	try {
-		config = await loadConfigFile(args.config, io.env);
+		config = await loadSyncConfigFile(args.config, io.env);
 	} catch (error) {
 		if (!isConfigError(error)) throw error;
 		io.stderr.write(`invalid configuration: ${error.problems.join('; ')}\n`);
-		return syncExitCodes.usage;
-	}
-	if (config.blueconic === undefined) {
-		io.stderr.write(`invalid configuration: blueconic: is required to sync profiles\n`);
 		return syncExitCodes.usage;
 	}
 

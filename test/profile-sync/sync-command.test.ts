@@ -231,6 +231,22 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		expect(fake.requests).toHaveLength(0);
 	});
 
+	it('runs on a configuration holding only blueconic and profileMapping, or with collector sections it does not use', async () => {
+		await writeFile(paths().input, buildInput(3).text);
+		const { blueconic, profileMapping } = JSON.parse(syncConfigFile(fake)) as Record<string, unknown>;
+		await writeFile(paths().config, JSON.stringify({ blueconic, profileMapping }));
+		const io = captureIo();
+		expect(await runSyncCommand(argv(), io), io.stderr.text).toBe(0);
+		// The collector's API keys and session check come from variables this shell does not set: sync does not care.
+		await writeFile(paths().config, JSON.stringify({ session: { validate: { type: 'http', url: 'env:NOT_SET' } }, apiKeys: ['env:NOT_SET'], blueconic, profileMapping }));
+		expect(await runSyncCommand(argv(), captureIo())).toBe(0);
+		await writeFile(paths().config, JSON.stringify({ profileMapping }));
+		const missing = captureIo();
+		expect(await runSyncCommand(argv(), missing)).toBe(2);
+		expect(missing.stderr.text).toBe('invalid configuration: blueconic: is required to sync profiles\n');
+		expect(fake.profiles.size).toBe(3);
+	});
+
 	it('refuses a state file written for another input', async () => {
 		await writeFile(paths().input, buildInput(5).text);
 		expect(await runSyncCommand(argv('--state', paths().state), captureIo())).toBe(0);
