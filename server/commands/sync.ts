@@ -184,7 +184,9 @@ function reportSummary(summary: BackfillSummary, args: SyncArguments, io: SyncCo
 			`${formatCount(counts.ignored)} ignored event${counts.ignored === 1 ? '' : 's'}; ` +
 			`${summary.seconds.toFixed(1)} s, ${formatCount(profilesPerSecond)} profiles/s\n`,
 	);
-	const resumeHint = `run the same command again to resume (progress is in ${args.state})`;
+	// With --restart, "the same command" would start over once more.
+	const rerun = args.restart ? 'run it again without --restart' : 'run the same command again';
+	const resumeHint = `${rerun} to resume (progress is in ${args.state})`;
 	switch (summary.status) {
 		case 'completed':
 			return syncExitCodes.completed;

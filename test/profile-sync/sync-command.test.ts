@@ -290,12 +290,21 @@ describe('blueconic-bridge sync (backfill command)', () => {
 
 		const restarted = captureIo();
 		expect(await runSyncCommand([...sameArguments, '--restart'], restarted)).toBe(0);
+		expect(restarted.stderr.text).toMatch(/^progress is saved in .*users\.ndjson\.sync-state\.json\n/);
 		expect(restarted.stdout.text).toMatch(/^completed: 30 of 30 lines done; 30 profiles accepted \(UNCHANGED 30\)/);
 		const moved = captureIo();
 		expect(await runSyncCommand([...sameArguments, '--state', paths().state], moved)).toBe(0);
 		expect(moved.stderr.text).toMatch(/^progress is saved in .*state\.json\n/);
 		expect((await readDoneLines(paths().state)).toJSON()).toEqual([[1, 31]]);
 		expect(fake.acceptedEntries.length - entriesBefore).toBe(10 + 30 + 30);
+	});
+
+	it('tells a run started with --restart to be resumed without it', async () => {
+		await writeFile(paths().input, buildInput(10).text);
+		fake.inject({ kind: 'status', status: 503, times: Infinity });
+		const io = captureIo();
+		expect(await runSyncCommand(argv('--restart'), io)).toBe(1);
+		expect(io.stderr.text).toContain('; run it again without --restart to resume (progress is in ');
 	});
 
 	it('refuses to start, sending nothing, when the state file cannot be written', async () => {
