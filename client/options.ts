@@ -34,7 +34,7 @@ export function resolveClientOptions(options: DecisionClientOptions): ResolvedCl
 	}
 	if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('timeoutMs option must be a positive integer');
 	if (typeof fetch !== 'function') throw new TypeError('fetch option must be a function');
-	return { baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, timeoutMs, fetch };
+	return { baseUrl: withoutTrailingSlashes(baseUrl), apiKey, timeoutMs, fetch };
 }
 
 function safeUrl(value: string): URL | undefined {
@@ -43,4 +43,11 @@ function safeUrl(value: string): URL | undefined {
 	} catch {
 		return undefined;
 	}
+}
+
+/** `url` without its trailing slashes; a loop, as `/\/+$/` backtracks quadratically on a long run of slashes. */
+function withoutTrailingSlashes(url: string): string {
+	let end = url.length;
+	while (end > 0 && url.charCodeAt(end - 1) === 0x2f) end--;
+	return url.slice(0, end);
 }

@@ -18,13 +18,27 @@ const currencyPlaces = 2;
 
 // Plain decimal notation only: Number() would also take "0x1f", "1e3", "Infinity" and "" (as 0).
 const decimalText = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-// Deliberately loose (one @, a dot in the domain, no spaces): the address's owner already confirmed it with Zephr.
-const emailText = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** Whether `text` passes as an email address, here and for the profile's matching email (see mapping.ts). */
-export const isEmailAddress = (text: string): boolean => emailText.test(text);
 // ISO 8601 date, or date-time with optional seconds, fraction and zone.
 const isoDateTimeText = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** RFC 5321 limits a path to 256 octets, angle brackets included: no deliverable address is longer. */
+export const maxEmailAddressLength = 254;
+
+/**
+ * Whether `text` passes as an email address, here and for the profile's matching email (see mapping.ts).
+ * Deliberately loose (one @ with text before it, a dot inside the domain, no white space): the address's owner
+ * already confirmed it with Zephr. Checked by position, not by a pattern: the obvious regex
+ * (`^[^\s@]+@[^\s@]+\.[^\s@]+$`) backtracks quadratically on a long domain full of dots, and any sender can post
+ * one. The length cap comes first, so no check below ever looks at more than 254 characters.
+ */
+export function isEmailAddress(text: string): boolean {
+	if (text.length > maxEmailAddressLength || /\s/.test(text)) return false;
+	const at = text.indexOf('@');
+	if (at < 1 || at !== text.lastIndexOf('@')) return false;
+	const domain = text.slice(at + 1);
+	// A dot with at least one character on each side of it ("x.y", also "x.y.z"; not "x." or ".y").
+	return domain.slice(1, -1).includes('.');
+}
 
 export function coerceAttributeValue(value: unknown, type: PropertyType): CoercionResult {
 	if (value === null || value === undefined) return { status: 'absent' };

@@ -182,14 +182,17 @@ function assertUniqueIdentifiers(entries: readonly ProfileEntry[]): void {
 	}
 }
 
+const maxFieldErrors = 20;
+
 function requestErrorFrom(httpStatus: number, bodyText: string): BlueConicRequestError {
 	const body = (parseJsonOrUndefined(bodyText) ?? {}) as { code?: unknown; message?: unknown; errors?: unknown };
 	const code = typeof body.code === 'string' && body.code !== '' ? body.code : `http_${httpStatus}`;
 	const message = typeof body.message === 'string' ? body.message.slice(0, 300) : `answered ${httpStatus}`;
+	// Bounded like the message: these end up in answers and log lines.
 	const fieldErrors = Array.isArray(body.errors)
-		? body.errors.map((item: { field?: unknown; message?: unknown }) => ({
-				field: String(item?.field ?? ''),
-				message: String(item?.message ?? ''),
+		? body.errors.slice(0, maxFieldErrors).map((item: { field?: unknown; message?: unknown }) => ({
+				field: String(item?.field ?? '').slice(0, 100),
+				message: String(item?.message ?? '').slice(0, 200),
 			}))
 		: [];
 	return new BlueConicRequestError(httpStatus, code, `BlueConic refused a profiles request (${httpStatus} ${code}): ${message}`, fieldErrors);

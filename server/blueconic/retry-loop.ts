@@ -1,4 +1,4 @@
-import { type BackoffPolicy, parseRetryAfter, retryDelayMs, sleep } from '../utils/backoff.js';
+import { type BackoffPolicy, parseRetryAfter, retryAfterWindowSeconds, retryDelayMs, sleep } from '../utils/backoff.js';
 import { BlueConicUnavailableError, type UnavailableReason } from './errors/blueconic-unavailable-error.js';
 import type { AttemptOutcome } from './http-attempt.js';
 
@@ -38,7 +38,8 @@ export async function runWithRetries<T>(
 		if (attemptNumber >= policy.maxAttempts || tooLong) {
 			throw new BlueConicUnavailableError(
 				outcome.reason,
-				Math.max(delayMs, policy.baseDelayMs),
+				// A hint for whoever retries later (a webhook sender, the queue): within the same window as Retry-After.
+				Math.min(Math.max(delayMs, policy.baseDelayMs), retryAfterWindowSeconds.max * 1000),
 				attemptNumber,
 				`BlueConic ${outcome.message} (gave up after ${attemptNumber} attempt${attemptNumber === 1 ? '' : 's'})`,
 			);

@@ -94,8 +94,13 @@ async function requestToken(tokenUrl: string, options: TokenProviderOptions): Pr
 				});
 				if (answer.status === 'retry') return answer;
 				const body = parseJsonOrUndefined(answer.bodyText);
-				if (answer.httpStatus !== 200) throw authErrorFrom(answer.httpStatus, body);
-				return { status: 'done', value: readToken(body, requestedAtMs, options.refreshMarginMs) };
+				if (answer.httpStatus < 200 || answer.httpStatus >= 300) throw authErrorFrom(answer.httpStatus, body);
+				const token = readToken(body, requestedAtMs, options.refreshMarginMs);
+				if (token !== undefined) return { status: 'done', value: token };
+				// Our credentials were accepted (2xx) and the answer is broken: BlueConic's fault, and likely a passing
+				// one, so it is retried like a 5xx and, if it lasts, answered 503, not "credentials refused".
+				const problem = body === undefined ? 'a body that is not JSON' : 'JSON without an access_token';
+				return { status: 'retry', reason: 'server_error', message: `token endpoint answered ${answer.httpStatus} with ${problem}` };
 			},
 			{
 				policy: options.policy,
@@ -123,11 +128,10 @@ function authErrorFrom(httpStatus: number, body: unknown): BlueConicAuthError {
 	return new BlueConicAuthError(code, httpStatus, `BlueConic refused our client credentials (${code})${description}`);
 }
 
-function readToken(body: unknown, requestedAtMs: number, refreshMarginMs: number): CachedToken {
+/** The token in a 2xx answer, or `undefined` when the answer holds none. */
+function readToken(body: unknown, requestedAtMs: number, refreshMarginMs: number): CachedToken | undefined {
 	const fields = (body ?? {}) as { access_token?: unknown; expires_in?: unknown };
-	if (typeof fields.access_token !== 'string' || fields.access_token === '') {
-		throw new BlueConicAuthError('invalid_token_answer', 200, 'BlueConic token endpoint answered without an access_token');
-	}
+	if (typeof fields.access_token !== 'string' || fields.access_token === '') return undefined;
 	const lifetimeMs =
 		(typeof fields.expires_in === 'number' && fields.expires_in > 0 ? fields.expires_in : fallbackLifetimeSeconds) * 1000;
 	// A short-lived token is still used for half its life rather than refreshed before every request.

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { isBlueConicAuthError } from '../blueconic/errors/blueconic-auth-error.js';
 import type { LogSink } from '../blueconic/log-sink.js';
 import { maxEntriesPerRequest } from '../blueconic/profiles-client.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadSyncConfigFile, type SyncConfig } from '../config/sync-config.js';
 import { isConfigError } from '../errors/config-error.js';
 import { isBackfillSetupError } from '../profile-sync/backfill/backfill-setup-error.js';
 import { formatCount, ProgressReporter } from '../profile-sync/backfill/progress.js';
@@ -12,7 +12,12 @@ import { type BackfillSummary, runBackfill } from '../profile-sync/backfill/run-
 import { createProfileSync } from '../profile-sync/index.js';
 
 export const syncUsage =
-	'blueconic-bridge sync --config <file.json> --input <users.ndjson> [--rejects <rejects.ndjson>] [--state <state.json>] [--concurrency N] [--batch-size N]';
+	'blueconic-bridge sync --config <file.json> --input <users.ndjson> [--rejects <rejects.ndjson>] [--state <state.json>] [--restart] [--concurrency N] [--batch-size N]';
+
+/** Where a run keeps its progress unless `--state` says otherwise: beside the input, so running again resumes. */
+export function defaultStatePath(inputPath: string): string {
+	return `${inputPath}.sync-state.json`;
+}
 
 /** Exit codes: scripts branch on them. */
 export const syncExitCodes = Object.freeze({
@@ -23,7 +28,7 @@ export const syncExitCodes = Object.freeze({
 	usage: 2,
 	/** BlueConic refused our client credentials. */
 	credentialsRefused: 3,
-	/** Stopped by Ctrl-C / SIGTERM / the caller's signal; run again with the same --state to resume. */
+	/** Stopped by Ctrl-C / SIGTERM / the caller's signal; run the same command again to resume. */
 	interrupted: 130,
 });
 
@@ -45,7 +50,9 @@ const maxConcurrency = 32;
 
 /**
  * `blueconic-bridge sync`: backfills BlueConic from an NDJSON file of users (one per line, Zephr webhook or plain
- * form). Resumable with `--state`; rejected lines, with reasons, go to `--rejects`. Resolves to the exit code.
+ * form). Resumes by default: progress is saved beside the input (or in `--state`), and the same command run again
+ * skips what BlueConic accepted; `--restart` starts over. Rejected lines, with reasons, go to `--rejects`. Resolves
+ * to the exit code.
  */
 export async function runSyncCommand(argv: string[], io: SyncCommandIo, options: SyncCommandOptions = {}): Promise<number> {
 	const parsed = parseSyncArguments(argv);
@@ -59,16 +66,12 @@ export async function runSyncCommand(argv: string[], io: SyncCommandIo, options:
 	}
 	const { args } = parsed;
 
-	let config;
+	let config: SyncConfig;
 	try {
-		config = await loadConfigFile(args.config, io.env);
+		config = await loadSyncConfigFile(args.config, io.env);
 	} catch (error) {
 		if (!isConfigError(error)) throw error;
 		io.stderr.write(`invalid configuration: ${error.problems.join('; ')}\n`);
-		return syncExitCodes.usage;
-	}
-	if (config.blueconic === undefined) {
-		io.stderr.write(`invalid configuration: blueconic: is required to sync profiles\n`);
 		return syncExitCodes.usage;
 	}
 
@@ -94,6 +97,7 @@ export async function runSyncCommand(argv: string[], io: SyncCommandIo, options:
 			inputPath: args.input,
 			rejectsPath: args.rejects,
 			statePath: args.state,
+			restart: args.restart,
 			concurrency: args.concurrency,
 			batchSize: args.batchSize,
 			syncUsers: (users, signal) => profileSync.syncUsers(users, signal),
@@ -117,7 +121,8 @@ interface SyncArguments {
 	config: string;
 	input: string;
 	rejects: string | undefined;
-	state: string | undefined;
+	state: string;
+	restart: boolean;
 	concurrency: number;
 	batchSize: number;
 }
@@ -134,6 +139,7 @@ function parseSyncArguments(
 				input: { type: 'string' },
 				rejects: { type: 'string' },
 				state: { type: 'string' },
+				restart: { type: 'boolean' },
 				concurrency: { type: 'string' },
 				'batch-size': { type: 'string' },
 				help: { type: 'boolean', short: 'h' },
@@ -150,13 +156,15 @@ function parseSyncArguments(
 	if (concurrency === undefined) return { status: 'invalid', message: `--concurrency must be a whole number from 1 to ${maxConcurrency}` };
 	const batchSize = parseBoundedInteger(values['batch-size'], maxEntriesPerRequest, maxEntriesPerRequest);
 	if (batchSize === undefined) return { status: 'invalid', message: `--batch-size must be a whole number from 1 to ${maxEntriesPerRequest}` };
+	const input = resolve(values.input);
 	return {
 		status: 'valid',
 		args: {
 			config: values.config,
-			input: resolve(values.input),
+			input,
 			rejects: values.rejects === undefined ? undefined : resolve(values.rejects),
-			state: values.state === undefined ? undefined : resolve(values.state),
+			state: values.state === undefined ? defaultStatePath(input) : resolve(values.state),
+			restart: values.restart === true,
 			concurrency,
 			batchSize,
 		},
@@ -171,18 +179,22 @@ function parseBoundedInteger(text: string | undefined, fallback: number, max: nu
 
 function reportSummary(summary: BackfillSummary, args: SyncArguments, io: SyncCommandIo): number {
 	const { counts } = summary;
-	const states = Object.entries(counts.byState)
-		.map(([state, count]) => `${state} ${formatCount(count)}`)
-		.join(', ');
 	const profilesPerSecond = summary.seconds > 0 ? Math.round(counts.accepted / summary.seconds) : 0;
 	const resumed = summary.resumedFrom > 0 ? `, ${formatCount(summary.resumedFrom)} done by earlier runs` : '';
+	const partly = counts.acceptedWithoutSomeAttributes;
+	const acceptedStates = describeTally(counts.byState, partly > 0 ? [`${formatCount(partly)} of them without some attributes`] : []);
+	const keepHint = !args.rejects && counts.rejected + partly > 0 ? ['keep them with --rejects FILE'] : [];
+	// Each line read is counted once: accepted (some of them without some attributes), rejected or ignored.
 	io.stdout.write(
 		`${summary.status}: ${formatCount(summary.doneLines)} of ${formatCount(summary.totalLines)} lines done${resumed}; ` +
-			`${formatCount(counts.accepted)} profiles accepted${states ? ` (${states})` : ''}, ${formatCount(counts.rejected)} rejected` +
-			`${args.rejects ? '' : ' (keep them with --rejects FILE)'}, ${formatCount(counts.ignored)} ignored events; ` +
+			`${formatCount(counts.accepted)} profiles accepted${acceptedStates}, ` +
+			`${formatCount(counts.rejected)} rejected${describeTally(counts.byRejectReason, keepHint)}, ` +
+			`${formatCount(counts.ignored)} ignored event${counts.ignored === 1 ? '' : 's'}; ` +
 			`${summary.seconds.toFixed(1)} s, ${formatCount(profilesPerSecond)} profiles/s\n`,
 	);
-	const resumeHint = args.state ? 'run the same command again to resume' : 'add --state FILE to make runs resumable';
+	// With --restart, "the same command" would start over once more.
+	const rerun = args.restart ? 'run it again without --restart' : 'run the same command again';
+	const resumeHint = `${rerun} to resume (progress is in ${args.state})`;
 	switch (summary.status) {
 		case 'completed':
 			return syncExitCodes.completed;
@@ -195,6 +207,16 @@ function reportSummary(summary: BackfillSummary, args: SyncArguments, io: SyncCo
 			return isBlueConicAuthError(summary.error) ? syncExitCodes.credentialsRefused : syncExitCodes.failed;
 		}
 	}
+}
+
+/** ` (CREATED 12, MODIFIED 3; notes)`, keys in alphabetical order, or nothing when there is neither a count nor a note. */
+function describeTally(tally: Readonly<Record<string, number>>, notes: readonly string[] = []): string {
+	const counts = Object.entries(tally)
+		.sort(([a], [b]) => (a < b ? -1 : 1))
+		.map(([key, count]) => `${key} ${formatCount(count)}`)
+		.join(', ');
+	const parts = [counts, ...notes].filter((part) => part !== '');
+	return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
 /** Warnings and errors as plain lines on stderr, between progress updates; routine detail is left out. */

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import { formatPath } from '../utils/format-path.js';
 import { type CollectorConfig, configSchema } from './schema.js';
@@ -7,19 +8,22 @@ const envPrefix = 'env:';
 
 /** Reads, resolves and validates a configuration file. Throws `ConfigError` listing every problem found. */
 export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<CollectorConfig> {
+	return parseConfig(await readConfigJson(path), env);
+}
+
+/** A configuration file's JSON, not yet validated. Throws `ConfigError` when it cannot be read or parsed. */
+export async function readConfigJson(path: string): Promise<unknown> {
 	let text: string;
 	try {
 		text = await readFile(path, 'utf8');
 	} catch (error) {
 		throw new ConfigError([`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
 	}
-	let json: unknown;
 	try {
-		json = JSON.parse(text);
+		return JSON.parse(text) as unknown;
 	} catch (error) {
 		throw new ConfigError([`${path}: is not valid JSON (${(error as Error).message})`]);
 	}
-	return parseConfig(json, env);
 }
 
 /**
@@ -28,10 +32,17 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
  */
 export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
 	const problems: string[] = [];
-	const resolved = resolveEnvReferences(input, [], env, problems);
+	return validateConfig(configSchema, resolveEnvReferences(input, [], env, problems), problems);
+}
+
+/**
+ * Validates `resolved` (a configuration with its `env:` references resolved) against `schema`, adding the schema's
+ * problems to those found resolving it, each naming its field's path. Throws `ConfigError` if there are any.
+ */
+export function validateConfig<Schema extends z.ZodType>(schema: Schema, resolved: unknown, problems: string[]): z.output<Schema> {
 	// A field whose variable is missing was reported already; the schema's "expected string" would be noise.
 	const unresolvedPaths = new Set(problems.map((problem) => problem.slice(0, problem.indexOf(': '))));
-	const result = configSchema.safeParse(resolved);
+	const result = schema.safeParse(resolved);
 	if (!result.success) {
 		for (const issue of result.error.issues) {
 			const path = formatPath(issue.path);
@@ -47,7 +58,8 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
 	return result.data;
 }
 
-function resolveEnvReferences(
+/** `value` with every string `"env:NAME"` replaced by that variable; a missing one is added to `problems`. */
+export function resolveEnvReferences(
 	value: unknown,
 	path: PropertyKey[],
 	env: NodeJS.ProcessEnv,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { acceptedPropertyTypeNames, parsePropertyType } from '../blueconic/property-types.js';
 import { parseAddressRange } from '../sessions/client-address.js';
 import { defaultMaxBytes, maxBytesProblem } from '../store/memory-budget.js';
-import { defaultBackoffPolicy } from '../utils/backoff.js';
+import { defaultBackoffPolicy, retryAfterWindowSeconds } from '../utils/backoff.js';
 
 /**
  * The collector's configuration file, validated once at start-up; hot paths then trust it.
@@ -133,7 +133,7 @@ const attributeMapping = z.strictObject({
 
 const blueconic = z
 	.strictObject({
-		baseUrl: httpUrl.transform((url) => url.replace(/\/+$/, '')),
+		baseUrl: httpUrl.transform(withoutTrailingSlashes),
 		clientId: nonEmptyString.optional(),
 		clientSecret: nonEmptyString.optional(),
 		/** Zephr's settings screen calls the same credentials Consumer Key and Consumer Secret. */
@@ -221,8 +221,16 @@ export const configSchema = z.strictObject({
 			objectiveIds: z.array(nonEmptyString).default([]),
 			/** Users one webhook request may carry; a bigger batch is refused with 413. */
 			maxUsersPerRequest: positiveInt.max(100_000).default(10_000),
-			/** Floor of the `Retry-After` answered while BlueConic is failing, so senders do not retry in a tight loop. */
-			minRetryAfterSeconds: z.number().int().min(0).default(30),
+			/**
+			 * Floor of the `Retry-After` answered while BlueConic is failing, so senders do not retry in a tight loop;
+			 * at most the 300 s every Retry-After we send is held to.
+			 */
+			minRetryAfterSeconds: z
+				.number()
+				.int('must be a whole number')
+				.min(0, 'must be 0 or more')
+				.max(retryAfterWindowSeconds.max, `must be at most ${retryAfterWindowSeconds.max}, the longest Retry-After the collector sends`)
+				.default(30),
 		})
 		.prefault({}),
 });
@@ -256,4 +264,11 @@ function isHostName(host: string): boolean {
 function isHttpOrigin(value: string): boolean {
 	const url = safeUrl(value);
 	return url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+}
+
+/** `url` without its trailing slashes; a loop, as `/\/+$/` backtracks quadratically on a long run of slashes. */
+function withoutTrailingSlashes(url: string): string {
+	let end = url.length;
+	while (end > 0 && url.charCodeAt(end - 1) === 0x2f) end--;
+	return url.slice(0, end);
 }

@@ -5,6 +5,7 @@ import { type BlueConicClientOptions, createBlueConicClient } from '../blueconic
 import type { ProfileMappingConfig, ProfileSyncConfig } from '../config/schema.js';
 import { HttpError } from '../errors/http-error.js';
 import { type Answer, httpErrorAnswer } from '../http/answer.js';
+import { retryAfterWindowSeconds } from '../utils/backoff.js';
 import { createProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
 import { type ProfileSyncRules, type UserSyncResult, syncUsers } from './sync-users.js';
@@ -46,7 +47,9 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 		throw new TypeError('maxUsersPerRequest must be a positive integer');
 	}
 	const minRetryAfterMs = options.minRetryAfterMs ?? (options.profileSync?.minRetryAfterSeconds ?? 30) * 1000;
-	if (!Number.isFinite(minRetryAfterMs) || minRetryAfterMs < 0) throw new TypeError('minRetryAfterMs must be a number >= 0');
+	if (!(minRetryAfterMs >= 0 && minRetryAfterMs <= retryAfterWindowSeconds.max * 1000)) {
+		throw new TypeError(`minRetryAfterMs must be a number from 0 to ${retryAfterWindowSeconds.max * 1000}`);
+	}
 	const profileSyncRules: ProfileSyncRules = options.profileSync ?? { objectiveIds: [] };
 	const profileMapping: ProfileMappingConfig = options.profileMapping ?? { emailPropertyId: 'email', attributes: [] };
 	const logger = options.logger ?? silentLogSink;

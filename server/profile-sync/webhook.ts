@@ -3,6 +3,7 @@ import { acceptedProfileStates } from '../blueconic/profile-entry.js';
 import { HttpError } from '../errors/http-error.js';
 import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { httpErrorForBlueConicFailure } from './blueconic-failure-answer.js';
+import { loggedSample } from './logged-text.js';
 import type { ProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
 import type { UserSyncResult } from './sync-users.js';
@@ -66,23 +67,29 @@ export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDepen
 	}
 
 	const results: WebhookResultEntry[] = [];
+	const ignoredEventTypes: string[] = [];
 	let nextUserResult = 0;
 	for (const record of records) {
 		if (record.status === 'ignored') {
-			deps.metrics.eventsIgnored.inc();
-			deps.logger.info({ eventType: record.eventType, userId: record.userId }, 'ignored a webhook event that is not a user create or update');
+			ignoredEventTypes.push(record.eventType);
 			results.push(resultEntryForIgnoredEvent(record.eventType, record.userId));
 		} else if (record.status === 'user') {
 			const result = userResults[nextUserResult++];
 			if (result !== undefined) results.push(resultEntryForUser(result));
 		}
 	}
-	deps.logger.info(summarise(userResults, records.length - users.length), 'profile sync webhook handled');
+	deps.metrics.eventsIgnored.inc(ignoredEventTypes.length);
+	// One line per request, however many records it carries: a batch of 9,000 ignored events is one line, not 9,000.
+	deps.logger.info(summarise(userResults, ignoredEventTypes), 'profile sync webhook handled');
 	return { status: 200, body: { results } };
 }
 
-function summarise(results: readonly UserSyncResult[], ignored: number): Record<string, number> {
-	const counts: Record<string, number> = { ignored };
-	for (const result of results) counts[result.status] = (counts[result.status] ?? 0) + 1;
-	return counts;
+// Enough to tell which events a sender posts that we ignore, bounded whatever it posts.
+const maxLoggedEventTypes = 5;
+
+function summarise(results: readonly UserSyncResult[], ignoredEventTypes: readonly string[]) {
+	const counts: Record<UserSyncResult['status'], number> = { sent: 0, rejected: 0, skipped: 0 };
+	for (const result of results) counts[result.status]++;
+	const ignored = ignoredEventTypes.length;
+	return { ...counts, ignored, ...(ignored > 0 ? { ignoredEventTypes: loggedSample(ignoredEventTypes, maxLoggedEventTypes) } : {}) };
 }

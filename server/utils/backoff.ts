@@ -54,22 +54,36 @@ export function retryDelayMs(
 }
 
 /**
- * `Retry-After` as milliseconds from `nowMs`: either delay-seconds (`"120"`) or an HTTP date. `undefined` when the
- * header is absent or unreadable; a date in the past gives 0.
+ * The window every `Retry-After` is held to, whether read from BlueConic or sent to our own callers. A server
+ * answering `Retry-After: 86400`, a date in 2099 or a 400-digit number must neither park a retry for a day nor be
+ * relayed to senders as is (nor as `Infinity`, which is no header value at all).
+ */
+export const retryAfterWindowSeconds = Object.freeze({ min: 1, max: 300 });
+
+const maxRetryAfterMs = retryAfterWindowSeconds.max * 1000;
+
+/**
+ * `Retry-After` as milliseconds from `nowMs`: either delay-seconds (`"120"`) or an HTTP date, at most the window's
+ * 300 s. `undefined` when the header is absent or unreadable (`"-3"`, `"1.5"`, `"soon"`); a date in the past gives 0.
  */
 export function parseRetryAfter(header: string | null | undefined, nowMs: number = Date.now()): number | undefined {
 	if (header === null || header === undefined) return undefined;
 	const text = header.trim();
-	if (/^\d+$/.test(text)) return Number(text) * 1000;
+	// Any number of digits is valid delay-seconds; a 400-digit one reads as Infinity and is clamped like the rest.
+	if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, maxRetryAfterMs);
 	if (!/[a-z]/i.test(text)) return undefined; // "1.5" or "-3" are not valid delay-seconds, and not dates either
 	const dateMs = Date.parse(text);
 	if (Number.isNaN(dateMs)) return undefined;
-	return Math.max(0, dateMs - nowMs);
+	return Math.min(Math.max(0, dateMs - nowMs), maxRetryAfterMs);
 }
 
-/** Whole seconds for a `Retry-After` header we send, at least 1 so a client never retries in a tight loop. */
+/**
+ * Whole seconds for a `Retry-After` header we send, within the window: at least 1 so a client never retries in a
+ * tight loop, at most 300. A delay that is not a number (a bug upstream) asks for the longest wait.
+ */
 export function retryAfterSeconds(delayMs: number): string {
-	return String(Math.max(1, Math.ceil(delayMs / 1000)));
+	const seconds = Number.isNaN(delayMs) ? retryAfterWindowSeconds.max : Math.ceil(delayMs / 1000);
+	return String(Math.min(retryAfterWindowSeconds.max, Math.max(retryAfterWindowSeconds.min, seconds)));
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */

@@ -41,11 +41,24 @@ export interface LoggedRequest {
 	fault?: FaultKind;
 }
 
-export type FaultKind = 'status' | 'delay' | 'drop';
+export type FaultKind = 'status' | 'delay' | 'drop' | 'rewrite';
 
 /** What an injected fault does to a request it matches. */
 export type Fault =
-	| { readonly kind: 'status'; readonly status: number; readonly headers?: Record<string, string>; readonly body?: unknown }
+	| {
+			readonly kind: 'status';
+			readonly status: number;
+			/** `Retry-After` in any form (seconds, a date, 400 digits, garbage) goes here. */
+			readonly headers?: Record<string, string>;
+			readonly body?: unknown;
+			/** Sent as is instead of `body` as JSON, e.g. a 200 whose JSON breaks off. */
+			readonly rawBody?: string;
+	  }
+	/**
+	 * Handle the request normally (profiles are stored, tokens issued), then answer `rewrite(answer)` instead of the
+	 * 200 answer: results with other identifiers, reordered or dropped. A string is sent as is (broken JSON).
+	 */
+	| { readonly kind: 'rewrite'; readonly rewrite: (answer: unknown) => unknown }
 	/** Wait, then answer normally: a slow BlueConic (or, past the client's timeout, a timed-out request). */
 	| { readonly kind: 'delay'; readonly delayMs: number }
 	/** Close the connection without answering: a network error. */
@@ -316,17 +329,22 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 				return;
 			}
 			if (fault.kind === 'status') {
-				sendJson(response, logged, fault.status, fault.body ?? { code: `HTTP_${fault.status}`, message: 'injected', errors: [] }, fault.headers);
+				if (fault.rawBody !== undefined) sendText(response, logged, fault.status, fault.rawBody, fault.headers);
+				else sendJson(response, logged, fault.status, fault.body ?? { code: `HTTP_${fault.status}`, message: 'injected', errors: [] }, fault.headers);
 				return;
 			}
-			// A client that gives up (timeout, interruption) ends the wait: no timer outlives the request.
-			await new Promise<void>((resolve) => {
-				const timer = setTimeout(resolve, fault.delayMs);
-				response.once('close', () => {
-					clearTimeout(timer);
-					resolve();
+			if (fault.kind === 'rewrite') {
+				answerRewrites.set(response, fault.rewrite);
+			} else {
+				// A client that gives up (timeout, interruption) ends the wait: no timer outlives the request.
+				await new Promise<void>((resolve) => {
+					const timer = setTimeout(resolve, fault.delayMs);
+					response.once('close', () => {
+						clearTimeout(timer);
+						resolve();
+					});
 				});
-			});
+			}
 			if (response.destroyed) return;
 		}
 		if (url.pathname === '/rest/v2/oauth/token' && request.method === 'POST') {
@@ -386,6 +404,9 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 	};
 }
 
+/** The `rewrite` of a fault that matched this response's request: applied to its 200 answer. */
+const answerRewrites = new WeakMap<ServerResponse, (answer: unknown) => unknown>();
+
 function sendJson(
 	response: ServerResponse,
 	logged: LoggedRequest,
@@ -393,10 +414,16 @@ function sendJson(
 	body: unknown,
 	headers: Record<string, string> = {},
 ): void {
+	const rewrite = status === 200 ? answerRewrites.get(response) : undefined;
+	const answer = rewrite ? rewrite(body) : body;
+	sendText(response, logged, status, typeof answer === 'string' && rewrite ? answer : JSON.stringify(answer), headers);
+}
+
+function sendText(response: ServerResponse, logged: LoggedRequest, status: number, text: string, headers: Record<string, string> = {}): void {
 	logged.status = status;
 	if (response.destroyed) return;
 	response.writeHead(status, { 'content-type': 'application/json', ...headers });
-	response.end(JSON.stringify(body));
+	response.end(text);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -4,6 +4,7 @@ import {
 	parseRetryAfter,
 	resolveBackoffPolicy,
 	retryAfterSeconds,
+	retryAfterWindowSeconds,
 	retryDelayMs,
 	sleep,
 } from '../../server/utils/backoff.js';
@@ -42,12 +43,26 @@ describe('parseRetryAfter', () => {
 		expect(parseRetryAfter('Tue, 31 Dec 2024 23:00:00 GMT', now)).toBe(0);
 	});
 
+	it('holds what BlueConic asks for to the 300 s window, however far off it is', () => {
+		const now = Date.parse('2025-01-01T00:00:00Z');
+		expect(parseRetryAfter('300', now)).toBe(300_000);
+		expect(parseRetryAfter('86400', now)).toBe(300_000);
+		expect(parseRetryAfter('Thu, 01 Jan 2099 00:00:00 GMT', now)).toBe(300_000);
+		expect(parseRetryAfter('9'.repeat(400), now)).toBe(300_000);
+		expect(parseRetryAfter('Wed, 01 Jan 2025 00:04:00 GMT', now)).toBe(240_000);
+	});
+
 	it('ignores absent and unreadable values', () => {
 		expect(parseRetryAfter(null)).toBeUndefined();
 		expect(parseRetryAfter(undefined)).toBeUndefined();
 		expect(parseRetryAfter('soon')).toBeUndefined();
 		expect(parseRetryAfter('1.5')).toBeUndefined();
 		expect(parseRetryAfter('-3')).toBeUndefined();
+		expect(parseRetryAfter('-86400')).toBeUndefined();
+		expect(parseRetryAfter('')).toBeUndefined();
+		expect(parseRetryAfter('Infinity')).toBeUndefined();
+		expect(parseRetryAfter('1e9')).toBeUndefined();
+		expect(parseRetryAfter('x'.repeat(10_000))).toBeUndefined();
 	});
 });
 
@@ -56,6 +71,12 @@ describe('retryAfterSeconds', () => {
 		expect(retryAfterSeconds(0)).toBe('1');
 		expect(retryAfterSeconds(1_001)).toBe('2');
 		expect(retryAfterSeconds(30_000)).toBe('30');
+	});
+
+	it('always sends whole seconds from 1 to 300, never a date, a fraction or Infinity', () => {
+		const sent = [86_400_000, 2_274_752_563_000, Number.POSITIVE_INFINITY, Number.NaN, -5_000, Number.NEGATIVE_INFINITY, 0.4, 299_999.5].map(retryAfterSeconds);
+		expect(sent).toEqual(['300', '300', '300', '300', '1', '1', '1', '300']);
+		expect(retryAfterWindowSeconds).toEqual({ min: 1, max: 300 });
 	});
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { coerceAttributeValue } from '../../server/blueconic/coerce.js';
+import { coerceAttributeValue, isEmailAddress } from '../../server/blueconic/coerce.js';
+import { cpuMillisecondsOf, hostileEmails } from './helpers.js';
 
 const coerced = (...values: string[]) => ({ status: 'coerced', values });
 
@@ -19,6 +20,28 @@ describe('coerceAttributeValue', () => {
 		expect(coerceAttributeValue(' jane@example.com ', 'EMAIL')).toEqual(coerced('jane@example.com'));
 		expect(coerceAttributeValue('not-an-email', 'EMAIL')).toEqual({ status: 'invalid', reason: 'is not an email address' });
 		expect(coerceAttributeValue(12, 'EMAIL').status).toBe('invalid');
+	});
+
+	it('tells addresses from non-addresses by the same loose rules as before', () => {
+		for (const address of ['jane@example.com', 'a@b.co', 'first.last+tag@mail.example.org', 'x@.b.c', `${'a'.repeat(64)}@${'b'.repeat(185)}.com`]) {
+			expect(isEmailAddress(address), address).toBe(true);
+		}
+		const notAddresses = ['', 'jane', '@example.com', 'jane@', 'jane@example', 'jane@example.', 'jane@.com', 'a@b@c.com', 'ja ne@example.com', 'jane@exa\tmple.com'];
+		for (const text of notAddresses) expect(isEmailAddress(text), text).toBe(false);
+		// Longer than any address RFC 5321 allows.
+		expect(isEmailAddress(`${'a'.repeat(64)}@${'b'.repeat(186)}.com`)).toBe(false);
+	});
+
+	it('refuses a 1 MB hostile email in far less than 100 ms of CPU, however it is shaped', () => {
+		for (const hostile of hostileEmails) {
+			// Linear work on a megabyte takes about a millisecond; the old pattern needed minutes for each of these.
+			let result: unknown;
+			const cpuMs = cpuMillisecondsOf(() => {
+				result = [isEmailAddress(hostile), coerceAttributeValue(hostile, 'EMAIL').status];
+			});
+			expect(result).toEqual([false, 'invalid']);
+			expect(cpuMs).toBeLessThan(100);
+		}
 	});
 
 	it('sends whole numbers for Number properties, from numbers or numeric text', () => {

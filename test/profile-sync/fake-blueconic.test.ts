@@ -114,4 +114,26 @@ describe('fake BlueConic REST server', () => {
 		expect(injected.remaining()).toBe(0);
 		expect((await put([entry('a@example.com')], accessToken)).status).toBe(200);
 	});
+
+	it('answers a raw body as is, such as a 200 token answer whose JSON breaks off', async () => {
+		fake.inject({ kind: 'status', status: 200, rawBody: '{"access_token": "abc', target: 'token' });
+		const broken = await token();
+		expect([broken.status, await broken.text()]).toEqual([200, '{"access_token": "abc']);
+		expect(fake.stats.tokensIssued).toBe(0);
+	});
+
+	it('stores a profiles write normally and then rewrites its answer', async () => {
+		const accessToken = await bearer();
+		fake.inject({
+			kind: 'rewrite',
+			rewrite: (answer) => (answer as { identifier: string }[]).map((result) => ({ ...result, identifier: `not-${result.identifier}` })),
+		});
+		const rewritten = await put([entry('a@example.com')], accessToken);
+		expect(await rewritten.json()).toEqual([expect.objectContaining({ state: 'CREATED', identifier: 'not-a@example.com' })]);
+		expect(fake.profiles.has('a@example.com')).toBe(true);
+		expect(fake.requests.at(-1)?.fault).toBe('rewrite');
+		fake.inject({ kind: 'rewrite', rewrite: () => '[{"state": "CREA' });
+		expect(await (await put([entry('b@example.com')], accessToken)).text()).toBe('[{"state": "CREA');
+		expect(await (await put([entry('c@example.com')], accessToken)).json()).toEqual([expect.objectContaining({ identifier: 'c@example.com' })]);
+	});
 });

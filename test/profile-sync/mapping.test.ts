@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mapUser } from '../../server/profile-sync/mapping.js';
 import type { SyncUser } from '../../server/profile-sync/sync-user.js';
-import { profileMapping } from './helpers.js';
+import { cpuMillisecondsOf, hostileEmails, profileMapping } from './helpers.js';
 
 function user(fields: Partial<SyncUser>): SyncUser {
 	return { email: 'jane@example.com', trackingId: undefined, userId: undefined, attributes: {}, ...fields };
@@ -46,6 +46,23 @@ describe('mapUser', () => {
 		expect(mapUser(user({ email: undefined }), profileMapping)).toMatchObject({ status: 'rejected', reason: 'missing_email' });
 		expect(mapUser(user({ email: '   ' }), profileMapping)).toMatchObject({ status: 'rejected', reason: 'missing_email' });
 		expect(mapUser(user({ email: 'jane' }), profileMapping)).toMatchObject({ status: 'rejected', reason: 'invalid_email' });
+	});
+
+	it('refuses a 1 MB hostile email, as the matching email or an EMAIL attribute, in far less than 100 ms of CPU', () => {
+		const mapping = {
+			...profileMapping,
+			attributes: [{ zephrAttributeId: 'work-email', blueconic: { profilePropertyId: 'work_email', type: 'EMAIL' as const } }],
+		};
+		for (const hostile of hostileEmails) {
+			let results: ReturnType<typeof mapUser>[] = [];
+			const cpuMs = cpuMillisecondsOf(() => {
+				results = [mapUser(user({ email: hostile }), mapping), mapUser(user({ attributes: { 'work-email': hostile } }), mapping)];
+			});
+			expect(results[0]).toMatchObject({ status: 'rejected', reason: 'invalid_email' });
+			expect(results[1]).toMatchObject({ status: 'mapped', attributeIssues: [{ attributeId: 'work-email', reason: 'is not an email address' }] });
+			// Lower-casing and checking a megabyte is linear work of a few milliseconds; the old pattern took minutes.
+			expect(cpuMs).toBeLessThan(100);
+		}
 	});
 
 	it('does not let an attribute mapping overwrite the email property', () => {

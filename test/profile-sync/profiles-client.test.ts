@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RetryCause, TokenFetchOutcome } from '../../server/blueconic/client-events.js';
+import { BlueConicAnswerError } from '../../server/blueconic/errors/blueconic-answer-error.js';
 import { BlueConicAuthError } from '../../server/blueconic/errors/blueconic-auth-error.js';
 import { BlueConicRequestError } from '../../server/blueconic/errors/blueconic-request-error.js';
 import { BlueConicUnavailableError } from '../../server/blueconic/errors/blueconic-unavailable-error.js';
@@ -113,6 +114,26 @@ describe('BlueConic profiles client', () => {
 		expect(tokenFetches).toEqual(['refused']);
 	});
 
+	it("retries a token answer of 200 with broken JSON as a passing fault on BlueConic's side", async () => {
+		fake.inject({ kind: 'status', status: 200, rawBody: '{"access_token": "abc', target: 'token' });
+		fake.inject({ kind: 'status', status: 200, body: { token_type: 'Bearer' }, target: 'token' });
+		const results = await client().putProfiles(entries(1));
+		expect(results.map((result) => result.state)).toEqual(['CREATED']);
+		expect(tokenRequests(fake)).toHaveLength(3);
+		expect(retries).toEqual(['server_error', 'server_error']);
+		expect(tokenFetches).toEqual(['issued']);
+	});
+
+	it('gives up on a token endpoint that keeps answering broken JSON as unavailable, not as refused credentials', async () => {
+		fake.inject({ kind: 'status', status: 200, rawBody: '<html>maintenance</html>', target: 'token', times: Infinity });
+		const failure = await client().putProfiles(entries(1)).catch((error: unknown) => error);
+		expect(failure).toBeInstanceOf(BlueConicUnavailableError);
+		expect(failure).toMatchObject({ reason: 'server_error', attempts: fastRetry.maxAttempts });
+		expect((failure as Error).message).toBe('BlueConic token endpoint answered 200 with a body that is not JSON (gave up after 4 attempts)');
+		expect(tokenFetches).toEqual(['failed']);
+		expect(profileWrites(fake)).toHaveLength(0);
+	});
+
 	it('waits as long as Retry-After asks on a 429, then delivers every profile exactly once', async () => {
 		fake.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '1' } });
 		const bc = client({ random: () => 0 });
@@ -152,6 +173,44 @@ describe('BlueConic profiles client', () => {
 		fake.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '120' } });
 		const failure = await client().putProfiles(entries(1)).catch((error: unknown) => error);
 		expect(failure).toMatchObject({ name: 'BlueConicUnavailableError', reason: 'rate_limited', retryAfterMs: 120_000, attempts: 1 });
+	});
+
+	it('reads a Retry-After of a day, a far date or 400 digits as the 300 s it is clamped to', async () => {
+		for (const retryAfter of ['86400', 'Thu, 01 Jan 2099 00:00:00 GMT', '9'.repeat(400)]) {
+			fake.inject({ kind: 'status', status: 503, headers: { 'Retry-After': retryAfter } });
+			const failure = await client().putProfiles(entries(1)).catch((error: unknown) => error);
+			expect(failure).toMatchObject({ name: 'BlueConicUnavailableError', reason: 'unavailable', retryAfterMs: 300_000, attempts: 1 });
+		}
+	});
+
+	it('matches results to entries by identifier when BlueConic answers them in another order', async () => {
+		fake.inject({ kind: 'rewrite', rewrite: (answer) => [...(answer as unknown[])].reverse() });
+		const results = await client().putProfiles([entry('a@example.com'), entry('b@example.com', { city: 'Oslo' })]);
+		expect(results.map((result) => [result.identifier, result.profileId])).toEqual([
+			['a@example.com', fake.profiles.get('a@example.com')?.id],
+			['b@example.com', fake.profiles.get('b@example.com')?.id],
+		]);
+	});
+
+	it("counts nothing as stored when the answer's identifiers are not exactly the entries'", async () => {
+		type Result = { identifier?: string; state: string };
+		const mismatches: [string, (results: Result[]) => Result[], string][] = [
+			['renamed', (results) => results.map((result) => ({ ...result, identifier: `x-${result.identifier}` })), 'an identifier the request did not hold'],
+			['left out', (results) => results.map(({ identifier: _, ...result }) => result), 'no identifier'],
+			['repeated', (results) => results.map((result) => ({ ...result, identifier: results[0]?.identifier })), 'a repeated identifier'],
+			['missing', (results) => results.slice(1), 'answered for 1 of the 2 entries'],
+		];
+		for (const [name, rewrite, message] of mismatches) {
+			fake.inject({ kind: 'rewrite', rewrite: (answer) => rewrite(answer as Result[]) });
+			const failure = await client()
+				.putProfiles([entry(`a-${name}@example.com`), entry(`b-${name}@example.com`)])
+				.catch((error: unknown) => error);
+			expect(failure, name).toBeInstanceOf(BlueConicAnswerError);
+			expect((failure as Error).message, name).toContain(message);
+			// BlueConic stored them; we cannot tell which state is whose, so the caller sends them again.
+			expect(fake.profiles.has(`a-${name}@example.com`)).toBe(true);
+		}
+		expect(profileWrites(fake)).toHaveLength(mismatches.length);
 	});
 
 	it('sends at most 1000 entries per request', async () => {
@@ -198,6 +257,14 @@ describe('BlueConic profiles client', () => {
 		expect(failure).toBeInstanceOf(BlueConicRequestError);
 		expect(failure).toMatchObject({ status: 400, code: 'INVALID_PROPERTY', fieldErrors: [{ field: 'properties[1].id', message: 'no such property' }] });
 		expect(profileWrites(fake)).toHaveLength(1);
+	});
+
+	it('keeps a 400 that lists thousands of long field errors to a bounded few', async () => {
+		const errors = Array.from({ length: 5_000 }, (_, index) => ({ field: `f${index}${'.'.repeat(500)}`, message: 'm'.repeat(5_000) }));
+		fake.inject({ kind: 'status', status: 400, body: { code: 'INVALID', message: 'z'.repeat(10_000), errors } });
+		const failure = (await client().putProfiles(entries(1)).catch((error: unknown) => error)) as BlueConicRequestError;
+		expect(failure.fieldErrors).toHaveLength(20);
+		expect(JSON.stringify(failure.fieldErrors).length + failure.message.length).toBeLessThan(10_000);
 	});
 
 	it('refuses two entries with one identifier, since their answers could not be told apart', async () => {

@@ -231,13 +231,109 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		expect(fake.requests).toHaveLength(0);
 	});
 
+	it('runs on a configuration holding only blueconic and profileMapping, or with collector sections it does not use', async () => {
+		await writeFile(paths().input, buildInput(3).text);
+		const { blueconic, profileMapping } = JSON.parse(syncConfigFile(fake)) as Record<string, unknown>;
+		await writeFile(paths().config, JSON.stringify({ blueconic, profileMapping }));
+		const io = captureIo();
+		expect(await runSyncCommand(argv(), io), io.stderr.text).toBe(0);
+		// The collector's API keys and session check come from variables this shell does not set: sync does not care.
+		await writeFile(paths().config, JSON.stringify({ session: { validate: { type: 'http', url: 'env:NOT_SET' } }, apiKeys: ['env:NOT_SET'], blueconic, profileMapping }));
+		expect(await runSyncCommand(argv('--restart'), captureIo())).toBe(0);
+		expect(fake.acceptedEntries).toHaveLength(6);
+		await writeFile(paths().config, JSON.stringify({ profileMapping }));
+		const missing = captureIo();
+		expect(await runSyncCommand(argv(), missing)).toBe(2);
+		expect(missing.stderr.text).toBe('invalid configuration: blueconic: is required to sync profiles\n');
+		expect(fake.profiles.size).toBe(3);
+	});
+
 	it('refuses a state file written for another input', async () => {
 		await writeFile(paths().input, buildInput(5).text);
 		expect(await runSyncCommand(argv('--state', paths().state), captureIo())).toBe(0);
 		await writeFile(paths().input, buildInput(6).text.replace('user0@', 'other@'));
 		const io = captureIo();
 		expect(await runSyncCommand(argv('--state', paths().state), io)).toBe(2);
-		expect(io.stderr.text).toContain('belongs to another input file');
+		expect(io.stderr.text).toContain('belongs to another input file; use --restart to start over, or another --state');
+		expect(await runSyncCommand(argv('--state', paths().state, '--restart'), captureIo())).toBe(0);
+		expect(fake.profiles.has('other@example.com')).toBe(true);
+	});
+
+	it('resumes by default from a state file beside the input, which --state moves and --restart ignores', async () => {
+		await writeFile(paths().input, buildInput(30).text);
+		const interruption = new AbortController();
+		// Interrupted while the third batch is at BlueConic: two batches of ten are done and checkpointed.
+		fake.inject({
+			kind: 'delay',
+			delayMs: 60_000,
+			when: () => {
+				if (profileWrites(fake).length === 3) interruption.abort();
+				return profileWrites(fake).length === 3;
+			},
+		});
+		const sameArguments = argv('--batch-size', '10', '--concurrency', '1');
+		const first = captureIo();
+		expect(await runSyncCommand(sameArguments, first, { signal: interruption.signal })).toBe(130);
+		const defaultState = `${paths().input}.sync-state.json`;
+		expect(first.stderr.text).toMatch(new RegExp(`^progress is saved in ${defaultState.replaceAll('.', '\\.')}\n`));
+		expect(first.stderr.text).toContain(`interrupted; run the same command again to resume (progress is in ${defaultState})`);
+		expect((await readDoneLines(defaultState)).toJSON()).toEqual([[1, 21]]);
+
+		const entriesBefore = fake.acceptedEntries.length;
+		const second = captureIo();
+		expect(await runSyncCommand(sameArguments, second)).toBe(0);
+		expect(second.stderr.text).toContain(`progress is saved in ${defaultState}; resuming: 20 of 30 lines were done by earlier runs`);
+		expect(fake.acceptedEntries.slice(entriesBefore).map((entry) => entry.email)).toEqual(
+			Array.from({ length: 10 }, (_, index) => `user${20 + index}@example.com`),
+		);
+		expect(second.stdout.text).toMatch(/^completed: 30 of 30 lines done, 20 done by earlier runs; 10 profiles accepted \(CREATED 10\)/);
+
+		const restarted = captureIo();
+		expect(await runSyncCommand([...sameArguments, '--restart'], restarted)).toBe(0);
+		expect(restarted.stderr.text).toMatch(/^progress is saved in .*users\.ndjson\.sync-state\.json\n/);
+		expect(restarted.stdout.text).toMatch(/^completed: 30 of 30 lines done; 30 profiles accepted \(UNCHANGED 30\)/);
+		const moved = captureIo();
+		expect(await runSyncCommand([...sameArguments, '--state', paths().state], moved)).toBe(0);
+		expect(moved.stderr.text).toMatch(/^progress is saved in .*state\.json\n/);
+		expect((await readDoneLines(paths().state)).toJSON()).toEqual([[1, 31]]);
+		expect(fake.acceptedEntries.length - entriesBefore).toBe(10 + 30 + 30);
+	});
+
+	it('tells a run started with --restart to be resumed without it', async () => {
+		await writeFile(paths().input, buildInput(10).text);
+		fake.inject({ kind: 'status', status: 503, times: Infinity });
+		const io = captureIo();
+		expect(await runSyncCommand(argv('--restart'), io)).toBe(1);
+		expect(io.stderr.text).toContain('; run it again without --restart to resume (progress is in ');
+	});
+
+	it('refuses to start, sending nothing, when the state file cannot be written', async () => {
+		await writeFile(paths().input, buildInput(3).text);
+		const io = captureIo();
+		expect(await runSyncCommand(argv('--state', join(directory, 'no-such-directory', 'state.json')), io)).toBe(2);
+		expect(io.stderr.text).toMatch(/^cannot write the state file .*no-such-directory\/state\.json \(ENOENT\); --state puts it elsewhere\n$/);
+		expect(fake.requests).toHaveLength(0);
+	});
+
+	it('counts each line once in the summary: accepted (some without an attribute), rejected or ignored', async () => {
+		await writeFile(paths().config, syncConfigFile(fake, { profileSync: { objectiveIds: ['news'] } }));
+		for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) fake.setConsentedObjectives(email, ['news']);
+		const lines = [
+			{ email: 'a@example.com', attributes: { age: 30 } },
+			{ email: 'b@example.com', attributes: { age: 'thirty' } }, // stored without its age
+			{ email: 'c@example.com' },
+			{ email: 'no-consent@example.com' }, // BlueConic answers CONSENT_MISMATCH
+			{ attributes: { age: 3 } },
+			{ type: 'DELETE_USER', details: { user_id: 'gone' } },
+		].map((line) => JSON.stringify(line));
+		await writeFile(paths().input, [...lines, '{oops', ''].join('\n'));
+		const io = captureIo();
+		expect(await runSyncCommand(argv('--rejects', paths().rejects), io)).toBe(0);
+		expect(io.stdout.text).toMatch(
+			/^completed: 7 of 7 lines done; 3 profiles accepted \(CREATED 3; 1 of them without some attributes\), 3 rejected \(CONSENT_MISMATCH 1, invalid_json 1, missing_email 1\), 1 ignored event; /,
+		);
+		const rejects = (await readFile(paths().rejects, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { reason: string }).reason);
+		expect(rejects).toEqual(['invalid_attributes', 'not_accepted', 'missing_email', 'invalid_json']);
 	});
 
 	it('applies the consent gate and objectiveIds from the configuration, writing who was not synced', async () => {
@@ -269,8 +365,9 @@ describe('blueconic-bridge sync (backfill command)', () => {
 		expect(await runSyncCommand(argv('--batch-size', '10'), tty)).toBe(0);
 		expect(tty.stderr.text).toMatch(/\r\x1b\[K50 \/ 50 lines \(100%\), [\d,]+\/s, ETA 0s\n/);
 		const plain = captureIo(false);
-		expect(await runSyncCommand(argv('--batch-size', '10'), plain, { progressIntervalMs: 0 })).toBe(0);
+		expect(await runSyncCommand(argv('--batch-size', '10', '--restart'), plain, { progressIntervalMs: 0 })).toBe(0);
 		expect(plain.stderr.text).not.toContain('\r');
+		expect(plain.stderr.text).toMatch(new RegExp(`^progress is saved in ${paths().input}\\.sync-state\\.json\n`));
 		expect(plain.stderr.text).toMatch(/^10 \/ 50 lines \(20%\), [\d,]+\/s, ETA \d+s$/m);
 	});
 });

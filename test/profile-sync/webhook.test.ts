@@ -107,6 +107,23 @@ describe('profile sync webhook', () => {
 		expect(await counterValue(registry, 'blueconic_bridge_profile_sync_events_ignored_total')).toBe(1);
 	});
 
+	it('logs one bounded line for a webhook of 9,000 ignored events, whatever their types', async () => {
+		const lines: string[] = [];
+		const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+		const events = Array.from({ length: 9_000 }, (_, index) => ({
+			type: `LOGIN_${index}_${'x'.repeat(1_000)}`,
+			details: { user_id: `u-${index}-${'y'.repeat(1_000)}` },
+		}));
+		const answer = await profileSync({ logger }).handleWebhook(events);
+		expect(answer.status).toBe(200);
+		expect((answer.body as { results: unknown[] }).results).toHaveLength(9_000);
+		expect(lines).toHaveLength(1);
+		expect(lines[0]?.length).toBeLessThan(2_000);
+		expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ ignored: 9_000, sent: 0, ignoredEventTypes: expect.any(Array) });
+		expect(await counterValue(registry, 'blueconic_bridge_profile_sync_events_ignored_total')).toBe(9_000);
+		expect(fake.requests).toHaveLength(0);
+	});
+
 	it('answers 400 naming the problem for a malformed body, and sends nothing from it', async () => {
 		const sync = profileSync();
 		const answers = await Promise.all([
@@ -210,6 +227,32 @@ describe('profile sync webhook', () => {
 		expect(answer.body).toMatchObject({ error: { code: 'blueconic_unavailable' } });
 	});
 
+	it('holds the Retry-After it passes on to whole seconds from 1 to 300, whatever BlueConic sent', async () => {
+		const sync = profileSync({ client: { retry: { ...fastRetry, maxAttempts: 1 } } });
+		const floored = profileSync({ client: { retry: { ...fastRetry, maxAttempts: 1 } }, minRetryAfterMs: 30_000 });
+		// BlueConic's Retry-After → what the webhook sends without a floor, and with the 30 s floor.
+		const cases: [string, string, string][] = [
+			['7', '7', '30'],
+			['86400', '300', '300'],
+			['Thu, 01 Jan 2099 00:00:00 GMT', '300', '300'],
+			['9'.repeat(400), '300', '300'],
+			['-5', '1', '30'],
+			['soon, I promise', '1', '30'],
+		];
+		for (const [upstream, sent, sentWithFloor] of cases) {
+			for (const [webhook, expected] of [
+				[sync, sent],
+				[floored, sentWithFloor],
+			] as const) {
+				fake.inject({ kind: 'status', status: 429, headers: { 'Retry-After': upstream } });
+				const answer = await webhook.handleWebhook({ email: 'jane@example.com' });
+				expect(answer.status, upstream).toBe(503);
+				expect(answer.headers, upstream.slice(0, 40)).toEqual({ 'Retry-After': expected });
+			}
+		}
+		expect(profileWrites(fake).map((request) => request.status)).toEqual(Array(cases.length * 2).fill(429));
+	});
+
 	it('answers 503 when BlueConic cannot be reached at all', async () => {
 		await fake.close();
 		const answer = await profileSync({ minRetryAfterMs: 30_000 }).handleWebhook({ email: 'jane@example.com' });
@@ -228,6 +271,27 @@ describe('profile sync webhook', () => {
 		expect(JSON.stringify(answer) + lines.join('')).not.toContain('super-secret-value');
 		expect(lines.length).toBeGreaterThan(0);
 		expect(await counterValue(registry, 'blueconic_bridge_profile_sync_token_fetches_total', { outcome: 'refused' })).toBe(1);
+	});
+
+	it('answers 503 with Retry-After, not "credentials refused", while the token endpoint answers 200 with broken JSON', async () => {
+		fake.inject({ kind: 'status', status: 200, rawBody: '{"access_token": "abc', target: 'token', times: Infinity });
+		const answer = await profileSync({ minRetryAfterMs: 30_000 }).handleWebhook({ email: 'jane@example.com' });
+		expect(answer.status).toBe(503);
+		expect(answer.headers).toEqual({ 'Retry-After': '30' });
+		expect(answer.body).toMatchObject({ error: { code: 'blueconic_unavailable', message: expect.stringContaining('not JSON') } });
+		expect(profileWrites(fake)).toHaveLength(0);
+	});
+
+	it('answers 502 with Retry-After, reporting nobody stored, when BlueConic answers for other identifiers', async () => {
+		fake.inject({
+			kind: 'rewrite',
+			rewrite: (answer) => (answer as { identifier: string }[]).map((result, index) => ({ ...result, identifier: `user${index}` })),
+		});
+		const answer = await profileSync({ minRetryAfterMs: 30_000 }).handleWebhook([{ email: 'a@example.com' }, { email: 'b@example.com' }]);
+		expect(answer.status).toBe(502);
+		expect(answer.headers).toEqual({ 'Retry-After': '30' });
+		expect(answer.body).toMatchObject({ error: { code: 'blueconic_bad_answer' } });
+		expect(await counterValue(registry, 'blueconic_bridge_profile_sync_profiles_total', { state: 'CREATED' })).toBe(0);
 	});
 
 	it('never logs access tokens', async () => {

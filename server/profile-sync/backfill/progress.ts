@@ -4,6 +4,15 @@ export interface ProgressStream {
 	readonly isTTY?: boolean;
 }
 
+/** Where a run keeps its progress, and how much earlier runs did: said once, before the first batch. */
+export interface BackfillStart {
+	/** `undefined`: nothing is saved, an interrupted run starts over. */
+	readonly statePath: string | undefined;
+	/** Lines done by earlier runs, skipped by this one. */
+	readonly resumedFrom: number;
+	readonly totalLines: number;
+}
+
 export interface ProgressSnapshot {
 	/** Lines done in this run and in earlier runs. */
 	readonly doneLines: number;
@@ -27,6 +36,14 @@ export class ProgressReporter {
 	) {
 		this.startedAt = now();
 		this.lastPlainLineAt = this.startedAt;
+	}
+
+	/** Names the state file, so an operator knows what to keep (or delete) and that running again resumes. */
+	begin({ statePath, resumedFrom, totalLines }: BackfillStart): void {
+		const where = statePath === undefined ? 'progress is not saved' : `progress is saved in ${statePath}`;
+		const resumed =
+			resumedFrom > 0 ? `; resuming: ${formatCount(resumedFrom)} of ${formatCount(totalLines)} lines were done by earlier runs` : '';
+		this.stream.write(`${where}${resumed}\n`);
 	}
 
 	update(snapshot: ProgressSnapshot): void {

@@ -14,6 +14,8 @@ export interface BackfillOptions {
 	readonly rejectsPath?: string | undefined;
 	/** Without a state file nothing is checkpointed, and an interrupted run starts over. */
 	readonly statePath?: string | undefined;
+	/** Ignore what the state file says was done: send every line again, and start the state and rejects over. */
+	readonly restart?: boolean | undefined;
 	/** Batches in flight at once. */
 	readonly concurrency: number;
 	/** Lines per batch (one BlueConic request each, at most 1000 entries). */
@@ -52,10 +54,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
 		throw new BackfillSetupError(`cannot read the input ${options.inputPath} (${error.code ?? error.message})`);
 	});
 	const fingerprint = await fingerprintInput(options.inputPath);
-	const done = await loadDoneLines(options.statePath, fingerprint);
+	const done = options.restart ? new LineRanges() : await loadDoneLines(options.statePath, fingerprint);
 	const resumedFrom = done.size;
 	const totalLines = await countLines(options.inputPath);
+	if (options.statePath !== undefined) await claimStateFile(options.statePath, fingerprint, done);
 	const rejects = options.rejectsPath === undefined ? undefined : await RejectsFile.open(options.rejectsPath, resumedFrom > 0 ? 'resume' : 'fresh');
+	options.progress.begin({ statePath: options.statePath, resumedFrom, totalLines });
 
 	const counts = emptyCounts();
 	const stopOnFailure = new AbortController();
@@ -127,8 +131,23 @@ async function loadDoneLines(statePath: string | undefined, fingerprint: string)
 		case 'found':
 			return checkpoint.doneLines;
 		case 'other_input':
-			throw new BackfillSetupError(`the state file ${statePath} belongs to another input file; use another --state or delete it`);
+			throw new BackfillSetupError(
+				`the state file ${statePath} belongs to another input file; use --restart to start over, or another --state`,
+			);
 		case 'unreadable':
 			throw new BackfillSetupError(`cannot read the state file ${statePath} (${checkpoint.message})`);
+	}
+}
+
+/**
+ * Writes the state file once before anything is sent: a directory we cannot write to is a setup error now, not a
+ * failure after the first batch. On a restart this also forgets what earlier runs did, right away.
+ */
+async function claimStateFile(statePath: string, fingerprint: string, done: LineRanges): Promise<void> {
+	try {
+		await writeCheckpoint(statePath, fingerprint, done);
+	} catch (error) {
+		const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+		throw new BackfillSetupError(`cannot write the state file ${statePath} (${reason}); --state puts it elsewhere`);
 	}
 }
