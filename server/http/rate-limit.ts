@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { HttpError } from '../errors/http-error.js';
-import { retryAfterSeconds } from '../utils/backoff.js';
+import { type RateLimiter, tooManyReports } from './rate-limiter.js';
 
 interface Window {
 	startedAt: number;
@@ -11,7 +10,7 @@ interface Window {
  * A fixed one-minute window per session. Bounded in the sessions it tracks: when more are active than it
  * holds, the least recently seen start a fresh window, which only ever errs toward allowing.
  */
-export class RateLimit {
+export class RateLimit implements RateLimiter {
 	readonly #windows: LRUCache<string, Window>;
 	readonly #perMinute: number;
 
@@ -30,9 +29,7 @@ export class RateLimit {
 		}
 		window.count++;
 		if (window.count > this.#perMinute) {
-			throw new HttpError(429, 'too_many_reports', `at most ${this.#perMinute} reports a minute per session`, {
-				'Retry-After': retryAfterSeconds(window.startedAt + 60_000 - now),
-			});
+			throw tooManyReports(this.#perMinute, window.startedAt + 60_000 - now);
 		}
 	}
 }
