@@ -205,8 +205,11 @@ describe('collector processes while Redis is down', () => {
 		expect((await reportSegments(a.url, visitor.cookie, ['sports'])).status).toBe(204);
 		expect(await decision(b, visitor.cookie, 'segment=sports')).toBe('yes');
 		await expectWaitOnBAnsweredByPostOnA(a, b, redis);
-		// Neither process crashed or was restarted: both drain and exit cleanly.
+		// One log line for the outage, not one per reconnect attempt.
+		expect(a.output().match(/Redis connection lost/g), a.output()).toHaveLength(1);
+		// Neither process crashed or was restarted: both drain and exit cleanly, one of them while Redis is down again.
 		expect(await a.stop(), a.output()).toBe(0);
+		await server.kill();
 		expect(await b.stop(), b.output()).toBe(0);
 	});
 });
