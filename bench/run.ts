@@ -6,13 +6,16 @@ import { pickSegmentIds, segmentIdPool } from './fixtures.js';
 import { LoadGenerator } from './load.js';
 import type { LoadRequest, LoadResult } from './load-job.js';
 import { measureLargestReportsInChild, measureStoreMemoryInChild } from './memory.js';
+import { measureRedisStoreMemory } from './redis-memory.js';
 import { median } from './stats.js';
-import { mainThreadCpuMicros } from './thread-cpu.js';
+import { mainThreadCpuMicros, processCpuMicros } from './thread-cpu.js';
+import { type RedisServer, startRedisServer } from '../test/redis/redis-server.js';
 
 /**
  * `npm run bench`: the collector's two browser endpoints against a bare node:http server doing the same work,
- * in one process on loopback (servers on the main thread, the load generator in a worker thread), then the
- * memory the in-process segment store holds per session. See docs/bench.md.
+ * and the same collector with its store and rate limit in Redis (a redis-server the bench starts), in one process
+ * on loopback (servers on the main thread, the load generator in a worker thread), then the memory each store
+ * holds per session. See docs/bench.md.
  */
 const settings = {
 	connections: readNumber('BENCH_CONNECTIONS', 32),
@@ -21,26 +24,42 @@ const settings = {
 	rounds: readNumber('BENCH_ROUNDS', 3),
 	sessions: readNumber('BENCH_SESSIONS', 10_000),
 	memorySessions: readNumber('BENCH_MEMORY_SESSIONS', 1_000_000),
+	redisMemorySessions: readNumber('BENCH_REDIS_MEMORY_SESSIONS', 100_000),
 	segmentsPerSession: 5,
 };
 
+/** `collector`: segments in this process (the default); `redis`: the same collector with the store in Redis. */
+type TargetName = 'bare' | 'collector' | 'redis';
+
 interface Target {
-	name: 'bare' | 'collector';
+	name: TargetName;
 	port: number;
 }
 
-/** A load result with the server's cost: the CPU time its (main) thread used per request (NaN off Linux). */
+/**
+ * A load result with the server's cost: the CPU time its (main) thread used per request, and redis-server's
+ * (NaN off Linux).
+ */
 interface Measured extends LoadResult {
 	cpuMicrosPerRequest: number;
+	redisCpuMicrosPerRequest: number;
 }
 
 interface Comparison {
 	endpoint: string;
-	bare: Measured[];
-	collector: Measured[];
+	results: Record<TargetName, Measured[]>;
 }
 
 async function main(): Promise<void> {
+	const redisServer = await startRedisServer();
+	try {
+		await measure(redisServer);
+	} finally {
+		await redisServer.stop();
+	}
+}
+
+async function measure(redisServer: RedisServer): Promise<void> {
 	console.log(
 		`blueconic-bridge bench: ${settings.connections} connections, ${settings.rounds} rounds of ${settings.durationMs / 1000} s ` +
 			`per server and endpoint (after a ${settings.warmUpMs / 1000} s warm-up), ${settings.sessions} sessions; Node ${process.version}\n`,
@@ -54,7 +73,18 @@ async function main(): Promise<void> {
 		},
 		{ logger: createLogger('silent') },
 	);
+	// The same collector with segments, waits and the limit in Redis; it accepts the first one's sessions.
+	const redisCollector = createCollector(
+		{
+			session: { validate: { type: 'memory' } },
+			sites: [{ host: '127.0.0.1' }],
+			segments: { postsPerMinute: 1_000_000_000 },
+			store: { type: 'redis', url: redisServer.url },
+		},
+		{ logger: createLogger('silent'), sessions: collector.memorySessions },
+	);
 	const running = await listen(collector, { port: 0, host: '127.0.0.1' });
+	const runningWithRedis = await listen(redisCollector, { port: 0, host: '127.0.0.1' });
 	const bare = await startBareServer();
 	const load = new LoadGenerator();
 
@@ -66,7 +96,9 @@ async function main(): Promise<void> {
 		const targets: Target[] = [
 			{ name: 'bare', port: bare.port },
 			{ name: 'collector', port: (running.server.address() as AddressInfo).port },
+			{ name: 'redis', port: (runningWithRedis.server.address() as AddressInfo).port },
 		];
+		const redisPid = redisServer.pid ?? 0;
 
 		const postRequests: LoadRequest[] = sessionIds.map((sessionId, index) => {
 			const body = JSON.stringify(segmentsBySession[index]);
@@ -91,15 +123,19 @@ async function main(): Promise<void> {
 		});
 
 		const comparisons: Comparison[] = [];
-		comparisons.push(await compare(load, targets, 'POST /plugins/public/blueconic/segments', postRequests, 204));
-		// Both servers answer from what the POST runs stored (they cycle through every session).
-		comparisons.push(await compare(load, targets, 'GET /plugins/public/blueconic/decision?segment=X', decisionRequests, 200));
+		comparisons.push(await compare(load, targets, redisPid, 'POST /plugins/public/blueconic/segments', postRequests, 204));
+		// Every server answers from what the POST runs stored (they cycle through every session).
+		comparisons.push(await compare(load, targets, redisPid, 'GET /plugins/public/blueconic/decision?segment=X', decisionRequests, 200));
 
-		console.log(`\n${formatTable(comparisons)}\n`);
+		console.log(`\nThe collector against the bare server:\n${formatTable(comparisons, 'bare', 'collector')}\n`);
+		console.log(
+			`The collector with its store in Redis against the in-process store:\n${formatTable(comparisons, 'collector', 'redis')}\n`,
+		);
 	} finally {
 		await load.close();
 		await bare.close();
 		await running.stop();
+		await runningWithRedis.stop();
 	}
 
 	console.log(`Memory: filling the segment store with ${settings.memorySessions.toLocaleString('en')} sessions of ${settings.segmentsPerSession} segments (child process)…`);
@@ -116,12 +152,20 @@ async function main(): Promise<void> {
 			`${Math.round(largest.bytesPerSession)} bytes per session held (counted ${Math.round(largest.countedBytesPerSession)}), ` +
 			`${largest.sessionsHeld} of ${largest.sessionsWritten} sessions kept in ${formatMiB(largest.heldBytes)}`,
 	);
+
+	console.log(`Redis memory: ${settings.redisMemorySessions.toLocaleString('en')} sessions of ${settings.segmentsPerSession} segments…`);
+	const redisMemory = await measureRedisStoreMemory(redisServer.url, settings.redisMemorySessions, settings.segmentsPerSession);
+	console.log(
+		`  ${Math.round(redisMemory.bytesPerSession)} bytes per session (INFO memory used_memory ` +
+			`${formatMiB(redisMemory.usedMemoryBefore)} → ${formatMiB(redisMemory.usedMemoryAfter)})`,
+	);
 }
 
-/** Warms both servers up, then alternates bare and collector runs so drift (CPU heat, other load) hits both. */
+/** Warms every server up, then rotates which runs first in each round so drift (CPU heat, other load) hits all. */
 async function compare(
 	load: LoadGenerator,
 	targets: Target[],
+	redisPid: number,
 	endpoint: string,
 	requests: LoadRequest[],
 	expectedStatus: number,
@@ -136,18 +180,26 @@ async function compare(
 		expectedStatus,
 	});
 	for (const target of targets) checkErrors(target, await load.run(job(target.port, settings.warmUpMs)));
-	const comparison: Comparison = { endpoint, bare: [], collector: [] };
+	const comparison: Comparison = { endpoint, results: { bare: [], collector: [], redis: [] } };
 	for (let round = 1; round <= settings.rounds; round++) {
-		for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
+		const order = targets.map((_, index) => targets[(index + round - 1) % targets.length] as Target);
+		for (const target of round % 2 === 1 ? order : order.reverse()) {
 			const cpuBefore = mainThreadCpuMicros() ?? Number.NaN;
+			const redisCpuBefore = processCpuMicros(redisPid) ?? Number.NaN;
 			const result = checkErrors(target, await load.run(job(target.port, settings.durationMs)));
 			const cpuMicros = (mainThreadCpuMicros() ?? Number.NaN) - cpuBefore;
-			const measured: Measured = { ...result, cpuMicrosPerRequest: cpuMicros / result.requests };
-			comparison[target.name].push(measured);
+			const redisCpuMicros = (processCpuMicros(redisPid) ?? Number.NaN) - redisCpuBefore;
+			const measured: Measured = {
+				...result,
+				cpuMicrosPerRequest: cpuMicros / result.requests,
+				redisCpuMicrosPerRequest: redisCpuMicros / result.requests,
+			};
+			comparison.results[target.name].push(measured);
 			console.log(
 				`  round ${round} ${target.name.padEnd(9)} ${Math.round(result.requestsPerSecond).toString().padStart(7)} req/s` +
 					`  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
-					`  server CPU ${measured.cpuMicrosPerRequest.toFixed(1)} µs/request`,
+					`  server CPU ${measured.cpuMicrosPerRequest.toFixed(1)} µs/request` +
+					(target.name === 'redis' ? `  redis-server CPU ${measured.redisCpuMicrosPerRequest.toFixed(1)} µs/request` : ''),
 			);
 		}
 	}
@@ -161,23 +213,28 @@ function checkErrors(target: Target, result: LoadResult): LoadResult {
 	return result;
 }
 
-function formatTable(comparisons: Comparison[]): string {
+/** Medians of `base` and `other` side by side, with the ratio of their req/s (other ÷ base). */
+function formatTable(comparisons: Comparison[], base: TargetName, other: TargetName): string {
 	const rows = [
-		['endpoint (medians)', 'bare req/s', 'collector req/s', 'ratio', 'bare p99 ms', 'collector p99 ms', 'bare CPU µs/req', 'collector CPU µs/req'],
+		['endpoint (medians)', `${base} req/s`, `${other} req/s`, 'ratio', `${base} p99 ms`, `${other} p99 ms`, `${base} CPU µs/req`, `${other} CPU µs/req`],
 	];
-	for (const { endpoint, bare, collector } of comparisons) {
-		const bareRate = median(bare.map((result) => result.requestsPerSecond));
-		const collectorRate = median(collector.map((result) => result.requestsPerSecond));
-		rows.push([
+	if (other === 'redis') rows[0]?.push('redis-server CPU µs/req');
+	for (const { endpoint, results } of comparisons) {
+		const medianOf = (name: TargetName, read: (result: Measured) => number): number => median(results[name].map(read));
+		const baseRate = medianOf(base, (result) => result.requestsPerSecond);
+		const otherRate = medianOf(other, (result) => result.requestsPerSecond);
+		const row = [
 			endpoint,
-			Math.round(bareRate).toString(),
-			Math.round(collectorRate).toString(),
-			(collectorRate / bareRate).toFixed(2),
-			median(bare.map((result) => result.p99Ms)).toFixed(2),
-			median(collector.map((result) => result.p99Ms)).toFixed(2),
-			median(bare.map((result) => result.cpuMicrosPerRequest)).toFixed(1),
-			median(collector.map((result) => result.cpuMicrosPerRequest)).toFixed(1),
-		]);
+			Math.round(baseRate).toString(),
+			Math.round(otherRate).toString(),
+			(otherRate / baseRate).toFixed(2),
+			medianOf(base, (result) => result.p99Ms).toFixed(2),
+			medianOf(other, (result) => result.p99Ms).toFixed(2),
+			medianOf(base, (result) => result.cpuMicrosPerRequest).toFixed(1),
+			medianOf(other, (result) => result.cpuMicrosPerRequest).toFixed(1),
+		];
+		if (other === 'redis') row.push(medianOf(other, (result) => result.redisCpuMicrosPerRequest).toFixed(1));
+		rows.push(row);
 	}
 	const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
 	return rows

@@ -8,9 +8,18 @@ import { readFileSync } from 'node:fs';
  * `/proc/self/task/<main thread>/stat` counts only the time it ran (fields 14 and 15, in 1/100 s).
  */
 export function mainThreadCpuMicros(): number | undefined {
+	return cpuMicrosOf(`/proc/self/task/${process.pid}/stat`);
+}
+
+/** CPU time another process (all its threads) has used, in microseconds, or undefined off Linux. */
+export function processCpuMicros(pid: number): number | undefined {
+	return cpuMicrosOf(`/proc/${pid}/stat`);
+}
+
+function cpuMicrosOf(statPath: string): number | undefined {
 	let stat: string;
 	try {
-		stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+		stat = readFileSync(statPath, 'utf8');
 	} catch {
 		return undefined;
 	}

@@ -2,10 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { parseConfig } from './config/load.js';
-import type { CollectorConfigInput } from './config/schema.js';
+import type { Redis } from 'ioredis';
+import type { CollectorConfig, CollectorConfigInput } from './config/schema.js';
 import { ApiKeys } from './http/api-key.js';
 import { observe } from './http/observe.js';
 import { RateLimit } from './http/rate-limit.js';
+import type { RateLimiter } from './http/rate-limiter.js';
+import { RedisRateLimit } from './http/redis-rate-limit.js';
 import { Sites } from './http/sites.js';
 import { createLogger, type Logger } from './logger.js';
 import { type CollectorMetrics, createMetrics } from './metrics.js';
@@ -15,17 +18,21 @@ import { createProfileSync, type ProfileSync, type ProfileSyncOptions } from './
 import { opsRoutes } from './routes/ops.js';
 import type { CollectorParts } from './routes/parts.js';
 import { profileSyncRoutes } from './routes/profile-sync.js';
+import { Readiness } from './readiness.js';
+import { logConnectionChanges } from './redis/connection-log.js';
 import { RedisConnections } from './redis/connections.js';
 import { defaultSdkScriptPath, sdkRoutes } from './routes/sdk.js';
 import { createSessionValidator } from './sessions/create-validator.js';
 import { MemorySessions } from './sessions/memory.js';
 import type { SessionValidator } from './sessions/session-validator.js';
 import { MemorySegmentStore } from './store/memory-store.js';
+import { RedisSegmentStore } from './store/redis-store.js';
 import type { SegmentStore } from './store/segment-store.js';
+import type { StoreOperation } from './store/redis-store.js';
 
 export interface CollectorOptions {
 	logger?: Logger;
-	/** Replaces the store built from `config.segments` (e.g. a Redis-backed one shared by several instances). */
+	/** Replaces the store built from `config.store` and `config.segments`; its owner closes it, not `close()`. */
 	store?: SegmentStore;
 	/** Replaces the validator built from `config.session.validate`. */
 	sessions?: SessionValidator;
@@ -43,7 +50,9 @@ export interface Collector extends Koa {
 	memorySessions: MemorySessions | undefined;
 	/** Profile sync, when the configuration has a `blueconic` section. */
 	profileSync: ProfileSync | undefined;
-	/** Makes `/healthz` answer 503 so load balancers drain this instance; call at the start of a shutdown. */
+	/** What `/readyz` checks; add a check with `readiness.add(name, check)`. */
+	readiness: Readiness;
+	/** Makes `/readyz` answer 503 so load balancers drain this instance; call at the start of a shutdown. */
 	startDraining(): void;
 	/** Releases timers, waiters and connections; call after the HTTP server has stopped. */
 	close(): Promise<void>;
@@ -59,28 +68,32 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	// One owner of every Redis connection this collector opens (store, waits, limits, queue); closed in close().
 	const redis =
 		config.store.type === 'redis' ? new RedisConnections({ url: config.store.url, keyPrefix: config.store.keyPrefix }) : undefined;
-	const { maxSessions, ttlSeconds, maxBytes, maxPerSession, maxIdLength } = config.segments;
-	const store =
+	const readiness = new Readiness();
+	let draining = false;
+	// Declared before the store so the store's callbacks can count into them; the gauges read the store when scraped.
+	let store: SegmentStore;
+	const inProcessStore = options.store === undefined ? redis === undefined : options.store instanceof MemorySegmentStore;
+	const metrics = createMetrics({
+		sessionsHeld: () => store.sessionCount(),
+		ready: async () => !draining && (await readiness.report()).ready,
+		...(inProcessStore ? { storeBytes: () => (store as MemorySegmentStore).bytesHeld() } : {}),
+	});
+	store =
 		options.store ??
-		new MemorySegmentStore({
-			maxSessions,
-			ttlSeconds,
-			maxBytes,
-			maxPerSession,
-			maxIdLength,
+		createStore(config, redis, {
+			onError: (operation) => metrics.storeErrors.inc({ operation }),
 			onEvict: (reason) => metrics.sessionEvictions.inc({ reason }),
 		});
-	const metrics = createMetrics(
-		() => store.sessionCount(),
-		store instanceof MemorySegmentStore ? () => store.bytesHeld() : undefined,
-	);
 	const sessions =
 		options.sessions ??
 		createSessionValidator(config.session, {
 			onUpstreamCall: (outcome) => metrics.sessionValidations.inc({ outcome }),
 			logger,
 		});
-	let draining = false;
+	if (redis !== undefined) {
+		logConnectionChanges(redis.commands, 'commands', logger);
+		readiness.add('store', () => isReachable(redis.commands));
+	}
 	const parts: CollectorParts = {
 		isDraining: () => draining,
 		config,
@@ -89,9 +102,8 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		store,
 		redis,
 		apiKeys: new ApiKeys(config.apiKeys),
-		// Track as many sessions' windows as the store holds sessions, capped: windows live one minute. Windows have
-		// one size (`windowBytes`), so the cap bounds their heap: at most 200,000 × 260 B, 52 MB.
-		reportRate: new RateLimit(config.segments.postsPerMinute, Math.min(config.segments.maxSessions, 200_000)),
+		reportRate: createReportRate(config, redis, () => metrics.storeErrors.inc({ operation: 'rate_limit' })),
+		readiness,
 		metrics,
 		logger,
 	};
@@ -139,6 +151,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	return Object.assign(app, {
 		metrics,
 		store,
+		readiness,
 		memorySessions: sessions instanceof MemorySessions ? sessions : undefined,
 		profileSync,
 		startDraining() {
@@ -147,9 +160,35 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		async close() {
 			draining = true;
 			await profileSync?.close();
-			await store.close();
+			if (options.store === undefined) await store.close();
 			await sessions.close?.();
 			await redis?.close();
 		},
 	});
+}
+
+/** Segments in this process (an LRU cache bounded by `segments.maxSessions`), or in the shared Redis. */
+function createStore(
+	config: CollectorConfig,
+	redis: RedisConnections | undefined,
+	{ onError, onEvict }: { onError: (operation: StoreOperation) => void; onEvict: (reason: 'bytes' | 'sessions') => void },
+): SegmentStore {
+	const { ttlSeconds, maxSessions, maxBytes, maxPerSession, maxIdLength } = config.segments;
+	if (redis === undefined) return new MemorySegmentStore({ maxSessions, ttlSeconds, maxBytes, maxPerSession, maxIdLength, onEvict });
+	return new RedisSegmentStore({ commands: redis.commands, subscriber: redis.subscriber(), keyPrefix: redis.keyPrefix, ttlSeconds, onError });
+}
+
+/** Reports per session and minute, counted in this process or, with Redis, across every instance. */
+function createReportRate(config: CollectorConfig, redis: RedisConnections | undefined, onError: () => void): RateLimiter {
+	const perMinute = config.segments.postsPerMinute;
+	if (redis !== undefined) return new RedisRateLimit({ commands: redis.commands, keyPrefix: redis.keyPrefix, perMinute, onError });
+	// Track as many sessions' windows as the store holds sessions, capped: windows live one minute. Windows have
+	// one size (`windowBytes`), so the cap bounds their heap: at most 200,000 × 260 B, 52 MB.
+	return new RateLimit(perMinute, Math.min(config.segments.maxSessions, 200_000));
+}
+
+/** Connected and answering PING (a connection can look open while Redis no longer answers). */
+async function isReachable(connection: Redis): Promise<boolean> {
+	if (connection.status !== 'ready') return false;
+	return (await connection.ping()) === 'PONG';
 }

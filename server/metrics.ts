@@ -7,12 +7,22 @@ export interface CollectorMetrics {
 	segmentReports: Counter<'outcome'>;
 	/** Sessions the in-process store let go before their time: `bytes` (over maxBytes) or `sessions` (over maxSessions). */
 	sessionEvictions: Counter<'reason'>;
+	/** Failed calls to the store (Redis), by `operation`: `read`, `write`, `count`, `rate_limit`. */
+	storeErrors: Counter<'operation'>;
 	/** Counts one answered request and its duration since `startedAt` (from `process.hrtime.bigint()`). */
 	observeRequest(route: string, method: string, status: number, startedAt: bigint): void;
 }
 
-/** `storeBytes`: the heap the in-process store counts against `segments.maxBytes` (absent with another store). */
-export function createMetrics(sessionsHeld: () => Promise<number>, storeBytes?: () => number): CollectorMetrics {
+/** What the gauges read when scraped. */
+export interface MetricSources {
+	sessionsHeld(): Promise<number>;
+	/** Whether `/readyz` would answer 200. */
+	ready(): Promise<boolean>;
+	/** The heap the in-process store counts against `segments.maxBytes`; undefined with another store. */
+	storeBytes?(): number;
+}
+
+export function createMetrics({ sessionsHeld, ready, storeBytes }: MetricSources): CollectorMetrics {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, prefix: 'blueconic_bridge_' });
 	const requests = new Counter({
@@ -52,13 +62,28 @@ export function createMetrics(sessionsHeld: () => Promise<number>, storeBytes?: 
 			labelNames: ['reason'],
 			registers: [registry],
 		}),
+		storeErrors: new Counter({
+			name: 'blueconic_bridge_store_errors_total',
+			help: 'Failed calls to the segment store (Redis), by operation; reads then answer unknown, writes 503.',
+			labelNames: ['operation'],
+			registers: [registry],
+		}),
 	};
 	new Gauge({
 		name: 'blueconic_bridge_sessions_held',
-		help: 'Sessions whose segments the store holds.',
+		help: 'Sessions whose segments the store holds (NaN while the store cannot be reached).',
 		registers: [registry],
 		async collect() {
-			this.set(await sessionsHeld());
+			// A scrape during a Redis outage must still answer: that is when the other metrics matter most.
+			this.set(await sessionsHeld().catch(() => Number.NaN));
+		},
+	});
+	new Gauge({
+		name: 'blueconic_bridge_ready',
+		help: '1 while /readyz answers 200 (store and queue reachable, not draining), else 0.',
+		registers: [registry],
+		async collect() {
+			this.set((await ready().catch(() => false)) ? 1 : 0);
 		},
 	});
 	if (storeBytes !== undefined) {

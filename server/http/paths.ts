@@ -8,5 +8,6 @@ export const paths = {
 	featuredSegments: '/plugins/blueconic/featured-segments',
 	profileSync: '/plugins/blueconic/profile-sync',
 	health: '/healthz',
+	ready: '/readyz',
 	metrics: '/metrics',
 } as const;

@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { HttpError } from '../errors/http-error.js';
-import { retryAfterSeconds } from '../utils/backoff.js';
 import { heapNumberBytes, lruSlotBytes, mapEntryBytes, objectBytes, stringBytes } from '../utils/heap-bytes.js';
+import { type RateLimiter, tooManyReports } from './rate-limiter.js';
 
 interface Window {
 	startedAt: number;
@@ -19,7 +18,7 @@ export const windowBytes = stringBytes('k'.repeat(43)) + mapEntryBytes + objectB
  * A fixed one-minute window per session. Bounded in the sessions it tracks: when more are active than it
  * holds, the least recently seen start a fresh window, which only ever errs toward allowing.
  */
-export class RateLimit {
+export class RateLimit implements RateLimiter {
 	readonly #windows: LRUCache<string, Window>;
 	readonly #perMinute: number;
 
@@ -41,9 +40,7 @@ export class RateLimit {
 		}
 		window.count++;
 		if (window.count > this.#perMinute) {
-			throw new HttpError(429, 'too_many_reports', `at most ${this.#perMinute} reports a minute per session`, {
-				'Retry-After': retryAfterSeconds(window.startedAt + 60_000 - now),
-			});
+			throw tooManyReports(this.#perMinute, window.startedAt + 60_000 - now);
 		}
 	}
 }

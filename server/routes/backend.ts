@@ -4,6 +4,7 @@ import { decide } from '../decisions/decide.js';
 import { HttpError } from '../errors/http-error.js';
 import { readJsonBody } from '../http/json-body.js';
 import { paths } from '../http/paths.js';
+import { storeUnavailable } from '../http/store-unavailable.js';
 import { sessionKeyOf } from '../store/session-key.js';
 import { formatPath } from '../utils/format-path.js';
 import { requireFeatured } from './featured.js';
@@ -28,6 +29,8 @@ export function backendRoutes(router: Router, { config, store, apiKeys }: Collec
 	router.get(paths.sessionSegments, async (ctx) => {
 		apiKeys.require(ctx);
 		const read = await store.read(sessionKeyOf(ctx.params.sessionId ?? ''));
+		// Not a 404: the session may well have segments, which the backend can ask for again shortly.
+		if (read.status === 'unavailable') throw storeUnavailable();
 		if (read.status !== 'hit') {
 			const why = read.status === 'expired' ? 'its last report has expired' : 'it has not reported segments';
 			throw new HttpError(404, 'session_not_found', `no segments are held for this session: ${why}`);

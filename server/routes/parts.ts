@@ -1,17 +1,18 @@
 import type { CollectorConfig } from '../config/schema.js';
 import type { ApiKeys } from '../http/api-key.js';
-import type { RateLimit } from '../http/rate-limit.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
 import type { Sites } from '../http/sites.js';
 import type { Logger } from '../logger.js';
 import type { RedisConnections } from '../redis/connections.js';
 import type { CollectorMetrics } from '../metrics.js';
+import type { Readiness } from '../readiness.js';
 import type { SessionValidator } from '../sessions/session-validator.js';
 import type { SegmentStore } from '../store/segment-store.js';
 
 /** What the routes are built from; assembled once by `createCollector`. */
 export interface CollectorParts {
 	/**
-	 * True once shutdown began: `/healthz` answers 503 and every answer closes its connection, so that keep-alive
+	 * True once shutdown began: `/readyz` answers 503 and every answer closes its connection, so that keep-alive
 	 * clients cannot hold the server open past its drain.
 	 */
 	isDraining: () => boolean;
@@ -22,7 +23,10 @@ export interface CollectorParts {
 	/** The process's Redis connections when `store.type` is `redis`. */
 	redis: RedisConnections | undefined;
 	apiKeys: ApiKeys;
-	reportRate: RateLimit;
+	/** Reports per session and minute: in this process, or across instances when Redis is configured. */
+	reportRate: RateLimiter;
+	/** What `/readyz` checks; parts that need a connection (store, queue) add theirs. */
+	readiness: Readiness;
 	metrics: CollectorMetrics;
 	logger: Logger;
 }

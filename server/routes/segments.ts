@@ -1,6 +1,8 @@
 import { readJsonBody } from '../http/json-body.js';
 import { requireSession, sessionClientOf } from '../http/session.js';
+import { storeUnavailable } from '../http/store-unavailable.js';
 import { maxReportBytes, parseSegmentReport } from '../segments/segment-report.js';
+import { isStoreUnavailableError } from '../store/store-unavailable-error.js';
 import type { BrowserRoute } from './browser-route.js';
 import type { CollectorParts } from './parts.js';
 
@@ -16,10 +18,16 @@ export function postSegments({ config, sessions, store, reportRate, metrics }: C
 
 	return async ({ req }) => {
 		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions, sessionClientOf(req));
-		reportRate.take(session.sessionKey);
+		// Only the Redis limit answers with a promise: the in-process one costs no await.
+		const limited = reportRate.take(session.sessionKey);
+		if (limited !== undefined) await limited;
 		const body = await readJsonBody(req, { maxBytes, mediaTypes: reportMediaTypes });
 		const segmentIds = parseSegmentReport(body, limits);
-		await store.write(session.sessionKey, segmentIds);
+		try {
+			await store.write(session.sessionKey, segmentIds);
+		} catch (error) {
+			throw isStoreUnavailableError(error) ? storeUnavailable() : error; // nothing stored: the SDK sends it again
+		}
 		(segmentIds.length === 0 ? emptyReports : reportsWithSegments).inc();
 		return { status: 204 };
 	};

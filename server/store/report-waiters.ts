@@ -10,47 +10,61 @@
  */
 const maxWaitersPerSession = 10;
 
+/** Told when a session gains its first waiter and loses its last (the Redis store subscribes and unsubscribes). */
+export interface WaitedSessions {
+	watch(sessionKey: string): void;
+	unwatch(sessionKey: string): void;
+}
+
 export class ReportWaiters {
 	readonly #waitersBySession = new Map<string, Set<() => void>>();
 	readonly #maxWaiters: number;
+	readonly #waitedSessions: WaitedSessions | undefined;
 	#count = 0;
 
-	constructor(maxWaiters: number) {
+	constructor(maxWaiters: number, waitedSessions?: WaitedSessions) {
 		if (!Number.isInteger(maxWaiters) || maxWaiters < 0) throw new TypeError('maxWaiters must be a nonnegative integer');
 		this.#maxWaiters = maxWaiters;
+		this.#waitedSessions = waitedSessions;
 	}
 
-	/** Resolves when `notify(sessionKey)` is called or after `timeoutMs`, whichever is first. */
-	wait(sessionKey: string, timeoutMs: number): Promise<void> {
+	/**
+	 * Resolves with true when `notify(sessionKey)` is called, false after `timeoutMs`, whichever is first; false at
+	 * once past a bound.
+	 */
+	wait(sessionKey: string, timeoutMs: number): Promise<boolean> {
 		const heldWaiters = this.#waitersBySession.get(sessionKey);
 		if (timeoutMs <= 0 || this.#count >= this.#maxWaiters || (heldWaiters?.size ?? 0) >= maxWaitersPerSession) {
-			return Promise.resolve();
+			return Promise.resolve(false);
 		}
 		const waiters = heldWaiters ?? new Set<() => void>();
 		if (heldWaiters === undefined) this.#waitersBySession.set(sessionKey, waiters);
 		return new Promise((resolve) => {
-			const done = (): void => {
+			const done = (notified: boolean): void => {
 				clearTimeout(timer);
-				if (waiters.delete(done)) this.#count--;
+				if (waiters.delete(release)) this.#count--;
 				if (waiters.size === 0 && this.#waitersBySession.get(sessionKey) === waiters) {
 					this.#waitersBySession.delete(sessionKey);
+					this.#waitedSessions?.unwatch(sessionKey);
 				}
-				resolve();
+				resolve(notified);
 			};
-			const timer = setTimeout(done, timeoutMs);
-			waiters.add(done);
+			const release = (): void => done(true);
+			const timer = setTimeout(done, timeoutMs, false);
+			waiters.add(release);
 			this.#count++;
+			if (heldWaiters === undefined) this.#waitedSessions?.watch(sessionKey);
 		});
 	}
 
 	notify(sessionKey: string): void {
 		const waiters = this.#waitersBySession.get(sessionKey);
 		if (waiters === undefined) return;
-		for (const done of [...waiters]) done();
+		for (const release of [...waiters]) release();
 	}
 
 	/** Answers every waiter now (shutdown). */
 	releaseAll(): void {
-		for (const waiters of [...this.#waitersBySession.values()]) for (const done of [...waiters]) done();
+		for (const waiters of [...this.#waitersBySession.values()]) for (const release of [...waiters]) release();
 	}
 }

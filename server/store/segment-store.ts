@@ -1,23 +1,29 @@
 /**
- * Where each session's last segment report lives. Async, so the Redis-backed store used by several collector
- * instances can implement the same interface as the in-process one.
+ * Where each session's last segment report lives: in this process (`MemorySegmentStore`) or in a Redis that
+ * several collector instances share (`RedisSegmentStore`). Async, so both implement the same interface.
  *
  * Keys are session keys (see `sessionKeyOf`), never raw cookie values.
  */
 export interface SegmentStore {
+	/** Never rejects for trouble reaching the store: that is the `unavailable` read. */
 	read(sessionKey: string): Promise<StoreRead>;
+	/** Rejects with a `StoreUnavailableError` when the report could not be stored; nothing is then half-written. */
 	write(sessionKey: string, segmentIds: readonly string[]): Promise<void>;
 	/**
-	 * Resolves with the first report written for this session within `timeoutMs`, or with the state at the
-	 * end of the wait. Resolves at once when a report is already held.
+	 * Resolves with the first report written for this session within `timeoutMs` (by any instance sharing the
+	 * store), or with the state at the end of the wait. Resolves at once when a report is already held.
 	 */
 	waitForReport(sessionKey: string, timeoutMs: number): Promise<StoreRead>;
 	sessionCount(): Promise<number>;
 	close(): Promise<void>;
 }
 
-/** `miss`: never reported (or evicted); `expired`: a report was held but its time to live ran out. */
+/**
+ * `miss`: never reported (or evicted, or expired where the store drops expired reports itself, as Redis does);
+ * `expired`: a report was held but its time to live ran out; `unavailable`: the store cannot be reached right now.
+ */
 export type StoreRead =
 	| { status: 'hit'; segmentIds: readonly string[]; updatedAt: Date }
 	| { status: 'miss' }
-	| { status: 'expired' };
+	| { status: 'expired' }
+	| { status: 'unavailable' };

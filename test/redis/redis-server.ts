@@ -13,6 +13,8 @@ export interface RedisServer {
 	/** `redis://127.0.0.1:PORT`. */
 	url: string;
 	port: number;
+	/** The running process's id (the bench reads its CPU time), undefined while it is not running. */
+	readonly pid: number | undefined;
 	/** Starts the process again on the same port (after `kill` or `stop`); resolves once it accepts commands. */
 	start(): Promise<void>;
 	/** Kills the process at once (SIGKILL): clients see the connection drop. */
@@ -62,6 +64,9 @@ export async function startRedisServer({ args = [], persist = false }: RedisServ
 	return {
 		url: `redis://127.0.0.1:${port}`,
 		port,
+		get pid() {
+			return child?.pid;
+		},
 		start,
 		kill,
 		async stop() {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readiness } from '../../server/readiness.js';
 import { apiKey, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
@@ -65,6 +66,8 @@ describe('operations endpoints', () => {
 		expect(response.text).toContain('blueconic_bridge_http_request_duration_seconds_bucket');
 		expect(response.text).toMatch(/blueconic_bridge_sessions_held \d+/);
 		expect(response.text).toContain('blueconic_bridge_session_upstream_checks_total');
+		expect(response.text).toMatch(/^blueconic_bridge_ready 1$/m);
+		expect(response.text).toContain('blueconic_bridge_store_errors_total');
 	});
 
 	it('counts sessions held', async () => {
@@ -96,15 +99,53 @@ describe('operations endpoints', () => {
 		expect(errorCode(response)).toBeDefined();
 	});
 
-	it('answers /healthz with 503 once draining', async () => {
+	it('answers /readyz with 200 and its checks (none with the in-process store)', async () => {
+		const response = await send(`${running.url}/readyz`);
+		expect(response.status).toBe(200);
+		expect(response.json).toEqual({ status: 'ready', checks: {} });
+		expect(response.headers['cache-control']).toBe('no-store');
+	});
+
+	// Before /readyz, /healthz answered 503 while draining; liveness now stays 200 and readiness says "drain me".
+	it('answers /readyz with 503 once draining, while /healthz stays 200', async () => {
 		const server = await startCollector(testConfig(), { sdkScriptPath: scriptPath });
 		try {
 			server.collector.startDraining();
-			const response = await send(`${server.url}/healthz`);
+			const response = await send(`${server.url}/readyz`);
 			expect(response.status).toBe(503);
 			expect(errorCode(response)).toBe('shutting_down');
+			expect((await send(`${server.url}/healthz`)).status).toBe(200);
 		} finally {
 			await server.stop();
 		}
+	});
+
+	it('answers /readyz with 503 naming the checks that fail, and shows it in the ready metric', async () => {
+		const server = await startCollector(testConfig(), { sdkScriptPath: scriptPath });
+		try {
+			let queueUp = true;
+			server.collector.readiness.add('queue', () => queueUp);
+			server.collector.readiness.add('hung', () => new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, true).unref()));
+			const readiness = await send(`${server.url}/readyz`);
+			expect(readiness.status).toBe(503);
+			expect(readiness.json).toEqual({
+				error: { code: 'not_ready', message: 'this collector cannot serve: hung failing' },
+				checks: { queue: 'ok', hung: 'failing' },
+			});
+			queueUp = false;
+			expect((await send(`${server.url}/readyz`)).json).toMatchObject({ checks: { queue: 'failing', hung: 'failing' } });
+			const metrics = await send(`${server.url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } });
+			expect(metrics.text).toMatch(/^blueconic_bridge_ready 0$/m);
+			expect((await send(`${server.url}/healthz`)).status).toBe(200);
+		} finally {
+			await server.stop();
+		}
+	});
+
+	it('refuses a readiness check without a snake_case name, or added twice', () => {
+		const readiness = new Readiness();
+		expect(() => readiness.add('Queue up', () => true)).toThrow(/snake_case/);
+		readiness.add('twice', () => true);
+		expect(() => readiness.add('twice', () => true)).toThrow(/already added/);
 	});
 });
