@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { CollectorParts } from '../routes/parts.js';
 import { errorAnswer, setAnswer } from './answer.js';
+import { hasUnreadBody } from './unread-body.js';
 
 /** Answers no route gave: no such path, a method the path does not take (with Allow), a method nobody takes. */
 const routingErrors: Readonly<Record<number, string>> = { 404: 'not_found', 405: 'method_not_allowed', 501: 'not_implemented' };
@@ -25,7 +26,7 @@ export function observe({ metrics, logger, isDraining }: CollectorParts): Middle
 		} catch (error) {
 			setAnswer(ctx, errorAnswer(error, requestId, ctx.path, logger));
 		}
-		if (isDraining()) ctx.set('Connection', 'close');
+		if (isDraining() || hasUnreadBody(ctx.req)) ctx.set('Connection', 'close');
 		const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
 		metrics.observeRequest(route, ctx.method, ctx.status, startedAt);
 	};

@@ -4,6 +4,7 @@ import { HttpError } from '../errors/http-error.js';
 import { type Answer, errorAnswer, writeAnswer } from '../http/answer.js';
 import { allowedCorsOrigin, preflightHeaders } from '../http/cors.js';
 import { paths } from '../http/paths.js';
+import { hasUnreadBody } from '../http/unread-body.js';
 import type { BrowserRoute } from './browser-route.js';
 import { getDecision } from './decision.js';
 import type { CollectorParts } from './parts.js';
@@ -52,7 +53,7 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 			outcome = errorAnswer(error, requestId, path, logger);
 		}
 		const headers = ['X-Request-Id', requestId, 'Vary', 'Origin'];
-		if (isDraining()) headers.push('Connection', 'close');
+		if (isDraining() || hasUnreadBody(req)) headers.push('Connection', 'close');
 		if (corsOrigin !== undefined) headers.push('Access-Control-Allow-Origin', corsOrigin, 'Access-Control-Allow-Credentials', 'true');
 		writeAnswer(res, outcome, headers);
 		metrics.observeRequest(path, req.method ?? '', outcome.status, startedAt);
