@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { parseConfig } from './config/load.js';
-import type { CollectorConfigInput } from './config/schema.js';
+import type { CollectorConfig, CollectorConfigInput } from './config/schema.js';
 import { ApiKeys } from './http/api-key.js';
 import { observe } from './http/observe.js';
 import { RateLimit } from './http/rate-limit.js';
@@ -37,6 +37,8 @@ export interface CollectorOptions {
 
 /** The collector: a Koa app, mountable in an existing one, with what its owner needs to run and stop it. */
 export interface Collector extends Koa {
+	/** The validated configuration the collector was built from. */
+	config: CollectorConfig;
 	metrics: CollectorMetrics;
 	store: SegmentStore;
 	/** The in-process sessions when `session.validate.type` is `memory` (demo, tests). */
@@ -45,6 +47,11 @@ export interface Collector extends Koa {
 	profileSync: ProfileSync | undefined;
 	/** Makes `/healthz` answer 503 so load balancers drain this instance; call at the start of a shutdown. */
 	startDraining(): void;
+	/**
+	 * Aborts the work in flight that waits on others: profile sync's BlueConic requests and retry waits (their
+	 * webhooks answer 503 with `Retry-After`). For a shutdown's deadline.
+	 */
+	abort(): void;
 	/** Releases timers, waiters and connections; call after the HTTP server has stopped. */
 	close(): Promise<void>;
 }
@@ -121,12 +128,16 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	};
 
 	return Object.assign(app, {
+		config,
 		metrics,
 		store,
 		memorySessions: sessions instanceof MemorySessions ? sessions : undefined,
 		profileSync,
 		startDraining() {
 			draining = true;
+		},
+		abort() {
+			profileSync?.abort();
 		},
 		async close() {
 			draining = true;
