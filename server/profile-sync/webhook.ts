@@ -2,6 +2,7 @@ import type { LogSink } from '../blueconic/log-sink.js';
 import { acceptedProfileStates } from '../blueconic/profile-entry.js';
 import { HttpError } from '../errors/http-error.js';
 import { type Answer, httpErrorAnswer } from '../http/answer.js';
+import { capText } from '../utils/cap-text.js';
 import { httpErrorForBlueConicFailure } from './blueconic-failure-answer.js';
 import type { ProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
@@ -70,7 +71,9 @@ export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDepen
 	for (const record of records) {
 		if (record.status === 'ignored') {
 			deps.metrics.eventsIgnored.inc();
-			deps.logger.info({ eventType: record.eventType, userId: record.userId }, 'ignored a webhook event that is not a user create or update');
+			// Both are the sender's strings, of any length: capped before they reach the log.
+			const userId = record.userId === undefined ? undefined : capText(record.userId);
+			deps.logger.info({ eventType: capText(record.eventType), userId }, 'ignored a webhook event that is not a user create or update');
 			results.push(resultEntryForIgnoredEvent(record.eventType, record.userId));
 		} else if (record.status === 'user') {
 			const result = userResults[nextUserResult++];

@@ -4,6 +4,7 @@ import { HttpError } from '../errors/http-error.js';
 import { type Answer, errorAnswer, writeAnswer } from '../http/answer.js';
 import { allowedCorsOrigin, preflightHeaders } from '../http/cors.js';
 import { paths } from '../http/paths.js';
+import { errorCodeOf, logAnsweredRequest } from '../http/request-log.js';
 import { hasUnreadBody } from '../http/unread-body.js';
 import type { BrowserRoute } from './browser-route.js';
 import { getDecision } from './decision.js';
@@ -57,6 +58,14 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 		if (corsOrigin !== undefined) headers.push('Access-Control-Allow-Origin', corsOrigin, 'Access-Control-Allow-Credentials', 'true');
 		writeAnswer(res, outcome, headers);
 		metrics.observeRequest(path, req.method ?? '', outcome.status, startedAt);
+		logAnsweredRequest(logger, {
+			requestId,
+			method: req.method ?? '',
+			route: path,
+			status: outcome.status,
+			code: errorCodeOf(outcome.body),
+			startedAt,
+		});
 	}
 
 	return {
