@@ -55,15 +55,16 @@ export async function runServeCommand(argv: string[], io: CommandIo): Promise<nu
 		io.stderr.write(isConfigError(error) ? `${error.message}\n` : `cannot start: ${(error as Error).message}\n`);
 		return 1;
 	}
-	announceListening(io.stdout, logger, running.url);
-
+	// Listening for signals before saying so: whoever reads the line may send one at once.
 	const ignoreHangUp = () =>
 		logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: the configuration is not reloaded; restart the collector to apply changes');
 	process.on('SIGHUP', ignoreHangUp);
-	const signal = await new Promise<NodeJS.Signals>((resolve) => {
+	const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
 		process.once('SIGTERM', () => resolve('SIGTERM'));
 		process.once('SIGINT', () => resolve('SIGINT'));
 	});
+	announceListening(io.stdout, logger, running.url);
+	const signal = await stopSignal;
 	// A person pressing Ctrl-C is not a load balancer to drain for.
 	const drain = signal === 'SIGTERM';
 	const { drainSeconds, shutdownGraceSeconds } = config.server;
