@@ -4,14 +4,14 @@ import { capText } from '../utils/cap-text.js';
 import type { CollectorParts } from '../routes/parts.js';
 import { errorAnswer, setAnswer } from './answer.js';
 import { errorCodeOf, logAnsweredRequest } from './request-log.js';
-import { hasUnreadBody } from './unread-body.js';
+import { answerClosesConnection } from './unread-body.js';
 
 /** Answers no route gave: no such path, a method the path does not take (with Allow), a method nobody takes. */
 const routingErrors: Readonly<Record<number, string>> = { 404: 'not_found', 405: 'method_not_allowed', 501: 'not_implemented' };
 
 /**
  * The outermost middleware of the Koa routes: gives each request an id, turns errors into the JSON error
- * answer (see `errorAnswer`), closes the connection when the body was not read (see `hasUnreadBody`), counts the
+ * answer (see `errorAnswer`), closes the connection when the body was not read (see `answerClosesConnection`), counts the
  * outcome and logs it (debug).
  */
 export function observe({ metrics, logger, isDraining }: CollectorParts): Middleware {
@@ -29,7 +29,7 @@ export function observe({ metrics, logger, isDraining }: CollectorParts): Middle
 		} catch (error) {
 			setAnswer(ctx, errorAnswer(error, requestId, routeOf(ctx), logger));
 		}
-		if (isDraining() || hasUnreadBody(ctx.req)) ctx.set('Connection', 'close');
+		if (answerClosesConnection(ctx.req, isDraining())) ctx.set('Connection', 'close');
 		const route = routeOf(ctx);
 		metrics.observeRequest(route, ctx.method, ctx.status, startedAt);
 		logAnsweredRequest(logger, { requestId, method: ctx.method, route, status: ctx.status, code: errorCodeOf(ctx.body), startedAt });

@@ -10,3 +10,11 @@ export function hasUnreadBody(req: IncomingMessage): boolean {
 	const length = req.headers['content-length'];
 	return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
+
+/**
+ * Whether an answer must say `Connection: close`: while draining (so keep-alive clients reconnect elsewhere) and
+ * when the body was not read. HTTP/1 only: HTTP/2 forbids the header, and ends a stream, not its connection.
+ */
+export function answerClosesConnection(req: IncomingMessage, draining: boolean): boolean {
+	return req.httpVersionMajor === 1 && (draining || hasUnreadBody(req));
+}

@@ -5,7 +5,7 @@ import { type Answer, errorAnswer, writeAnswer } from '../http/answer.js';
 import { allowedCorsOrigin, preflightHeaders } from '../http/cors.js';
 import { paths } from '../http/paths.js';
 import { errorCodeOf, logAnsweredRequest } from '../http/request-log.js';
-import { hasUnreadBody } from '../http/unread-body.js';
+import { answerClosesConnection } from '../http/unread-body.js';
 import type { BrowserRoute } from './browser-route.js';
 import { getDecision } from './decision.js';
 import type { CollectorParts } from './parts.js';
@@ -54,7 +54,7 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 			outcome = errorAnswer(error, requestId, path, logger);
 		}
 		const headers = ['X-Request-Id', requestId, 'Vary', 'Origin'];
-		if (isDraining() || hasUnreadBody(req)) headers.push('Connection', 'close');
+		if (answerClosesConnection(req, isDraining())) headers.push('Connection', 'close');
 		if (corsOrigin !== undefined) headers.push('Access-Control-Allow-Origin', corsOrigin, 'Access-Control-Allow-Credentials', 'true');
 		writeAnswer(res, outcome, headers);
 		metrics.observeRequest(path, req.method ?? '', outcome.status, startedAt);
