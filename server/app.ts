@@ -44,6 +44,8 @@ export interface CollectorOptions {
 
 /** The collector: a Koa app, mountable in an existing one, with what its owner needs to run and stop it. */
 export interface Collector extends Koa {
+	/** The validated configuration the collector was built from. */
+	config: CollectorConfig;
 	metrics: CollectorMetrics;
 	store: SegmentStore;
 	/** The in-process sessions when `session.validate.type` is `memory` (demo, tests). */
@@ -54,6 +56,11 @@ export interface Collector extends Koa {
 	readiness: Readiness;
 	/** Makes `/readyz` answer 503 so load balancers drain this instance; call at the start of a shutdown. */
 	startDraining(): void;
+	/**
+	 * Aborts the work in flight that waits on others: profile sync's BlueConic requests and retry waits (their
+	 * webhooks answer 503 with `Retry-After`). For a shutdown's deadline.
+	 */
+	abort(): void;
 	/** Releases timers, waiters and connections; call after the HTTP server has stopped. */
 	close(): Promise<void>;
 }
@@ -149,6 +156,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	};
 
 	return Object.assign(app, {
+		config,
 		metrics,
 		store,
 		readiness,
@@ -156,6 +164,9 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		profileSync,
 		startDraining() {
 			draining = true;
+		},
+		abort() {
+			profileSync?.abort();
 		},
 		async close() {
 			draining = true;

@@ -1,3 +1,4 @@
+import type { Server, Socket } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The collector's own Prometheus metrics, on a registry of its own so two collectors in one process never clash. */
@@ -11,6 +12,8 @@ export interface CollectorMetrics {
 	storeErrors: Counter<'operation'>;
 	/** Counts one answered request and its duration since `startedAt` (from `process.hrtime.bigint()`). */
 	observeRequest(route: string, method: string, status: number, startedAt: bigint): void;
+	/** Counts the connections `server` holds and those it refuses past `server.maxConnections`. */
+	observeConnections(server: Server): void;
 }
 
 /** What the gauges read when scraped. */
@@ -38,11 +41,33 @@ export function createMetrics({ sessionsHeld, ready, storeBytes }: MetricSources
 		buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
 		registers: [registry],
 	});
+	let openConnections = 0;
+	new Gauge({
+		name: 'blueconic_bridge_connections',
+		help: 'Open HTTP connections to the collector (when it serves them itself: listen(), the serve command).',
+		registers: [registry],
+		collect() {
+			this.set(openConnections);
+		},
+	});
+	const refusedConnections = new Counter({
+		name: 'blueconic_bridge_connections_refused_total',
+		help: 'Connections closed as soon as accepted because server.maxConnections were open.',
+		registers: [registry],
+	});
 	const metrics: CollectorMetrics = {
 		registry,
 		observeRequest(route, method, status, startedAt) {
 			requests.inc({ route, method, status });
 			requestSeconds.observe({ route }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+		},
+		observeConnections(server) {
+			server.on('connection', (socket: Socket) => {
+				openConnections++;
+				socket.once('close', () => openConnections--);
+			});
+			// Node closes a connection past maxConnections before any 'connection' event, and says so with 'drop'.
+			server.on('drop', () => refusedConnections.inc());
 		},
 		sessionValidations: new Counter({
 			name: 'blueconic_bridge_session_upstream_checks_total',

@@ -4,6 +4,7 @@ import type { BlueConicClientEvents } from './client-events.js';
 import { BlueConicAuthError } from './errors/blueconic-auth-error.js';
 import { BlueConicRequestError } from './errors/blueconic-request-error.js';
 import { attemptRequest, parseJsonOrUndefined } from './http-attempt.js';
+import { withLifetimeSignal } from './lifetime-signal.js';
 import { type LogSink, silentLogSink } from './log-sink.js';
 import { readProfileWriteResults } from './profile-answer.js';
 import type { ProfileEntry, ProfileWriteResult } from './profile-entry.js';
@@ -41,6 +42,11 @@ export interface BlueConicClientOptions {
 	readonly batchSize?: number;
 	readonly events?: BlueConicClientEvents;
 	readonly logger?: LogSink;
+	/**
+	 * Aborts every request and retry wait of this client, token requests included, for good (a shutdown's
+	 * deadline); calls then reject with its reason. A call's own `signal` aborts just that call.
+	 */
+	readonly signal?: AbortSignal;
 	readonly fetch?: typeof fetch;
 	readonly now?: () => number;
 	readonly random?: () => number;
@@ -76,6 +82,7 @@ export function createBlueConicClient(options: BlueConicClientOptions): BlueConi
 		random: options.random,
 		events,
 		logger,
+		signal: options.signal,
 	});
 
 	/** One PUT of `entries`, retried through transient failures and one 401; `too_large` on a 413. */
@@ -164,11 +171,13 @@ export function createBlueConicClient(options: BlueConicClientOptions): BlueConi
 			assertUniqueIdentifiers(entries);
 			const objectiveIds = putOptions.objectiveIds ?? [];
 			const query = objectiveIds.length > 0 ? `?${new URLSearchParams({ objectiveIds: objectiveIds.join(',') })}` : '';
-			const results: ProfileWriteResult[] = [];
-			for (let start = 0; start < entries.length; start += batchSize) {
-				results.push(...(await sendSplittingOnTooLarge(entries.slice(start, start + batchSize), query, putOptions.signal)));
-			}
-			return results;
+			return withLifetimeSignal(options.signal, putOptions.signal, async (signal) => {
+				const results: ProfileWriteResult[] = [];
+				for (let start = 0; start < entries.length; start += batchSize) {
+					results.push(...(await sendSplittingOnTooLarge(entries.slice(start, start + batchSize), query, signal)));
+				}
+				return results;
+			});
 		},
 	};
 }

@@ -24,6 +24,11 @@ export interface TokenProviderOptions {
 	readonly random?: () => number;
 	readonly events: BlueConicClientEvents;
 	readonly logger: LogSink;
+	/**
+	 * The client's lifetime: aborting it aborts a token request in flight and its retry waits. (Combined with each
+	 * attempt's deadline by `AbortSignal.any()`, which keeps one small signal per token request: one an hour.)
+	 */
+	readonly signal?: AbortSignal | undefined;
 }
 
 interface CachedToken {
@@ -84,7 +89,7 @@ async function requestToken(tokenUrl: string, options: TokenProviderOptions): Pr
 						headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
 						body: form.toString(),
 					},
-					{ timeoutMs: config.timeoutMs, fetch: options.fetch },
+					{ timeoutMs: config.timeoutMs, fetch: options.fetch, signal: options.signal },
 				);
 				const answer = retryOrAnswer(outcome, {
 					request: 'token request',
@@ -104,6 +109,7 @@ async function requestToken(tokenUrl: string, options: TokenProviderOptions): Pr
 			},
 			{
 				policy: options.policy,
+				signal: options.signal,
 				random: options.random,
 				onRetry: (reason, delayMs, message) => {
 					options.events.onRetry?.(reason);

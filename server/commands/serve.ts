@@ -1,15 +1,17 @@
 import { parseArgs } from 'node:util';
 import { createCollector } from '../app.js';
 import { loadConfigFile } from '../config/load.js';
+import type { CollectorConfig } from '../config/schema.js';
 import { isConfigError } from '../errors/config-error.js';
-import { listen } from '../listen.js';
-import { createLogger } from '../logger.js';
+import { listen, type RunningCollector } from '../listen.js';
+import { createLogger, type Logger } from '../logger.js';
 
 export const serveUsage = 'blueconic-bridge serve --config <file.json> [--port N] [--host H]   (env PORT, HOST)';
 
 const serveHelp = `usage: ${serveUsage}
 
-Runs the collector until SIGTERM or SIGINT, then finishes the requests in flight and exits 0.
+Runs the collector until SIGTERM or SIGINT, then finishes the requests in flight and exits 0 (1 when some had to be
+cut at the end of server.shutdownGraceSeconds). SIGTERM first drains for server.drainSeconds; SIGHUP is ignored.
   --config <file.json>  the configuration (every field: docs/collector.md); "env:NAME" values come from the environment
   --port N              the port to listen on (default: env PORT, else 8080; 0 picks a free one)
   --host H              the interface to listen on (default: env HOST, else 0.0.0.0)
@@ -17,8 +19,8 @@ Runs the collector until SIGTERM or SIGINT, then finishes the requests in flight
 Env LOG_LEVEL (default info) sets the log level: debug, info, warn, error or silent.
 `;
 
-// A request in flight at shutdown gets this long to finish (a decision waits at most 3 s).
-const shutdownGraceMs = 10_000;
+// Past the drain and the grace, a shutdown that still has not ended (a store that will not close) gives up.
+const shutdownBackstopMs = 5_000;
 
 export interface CommandIo {
 	stdout: NodeJS.WritableStream;
@@ -26,7 +28,10 @@ export interface CommandIo {
 	env: NodeJS.ProcessEnv;
 }
 
-/** `blueconic-bridge serve`: runs the collector until SIGTERM or SIGINT, then drains and exits 0. */
+/**
+ * `blueconic-bridge serve`: runs the collector until SIGTERM or SIGINT, then shuts down (see `RunningCollector.stop`)
+ * and exits 0, or 1 when requests in flight had to be cut. SIGHUP is logged and ignored.
+ */
 export async function runServeCommand(argv: string[], io: CommandIo): Promise<number> {
 	let options: { config?: string; port?: string; host?: string; help?: boolean };
 	try {
@@ -60,28 +65,61 @@ export async function runServeCommand(argv: string[], io: CommandIo): Promise<nu
 	}
 	const host = options.host ?? io.env.HOST ?? '0.0.0.0';
 
-	const logger = createLogger(io.env.LOG_LEVEL ?? 'info');
-	let running;
+	const logger = createLogger(io.env.LOG_LEVEL ?? 'info', io.stdout);
+	let config: CollectorConfig;
+	let running: RunningCollector;
 	try {
-		const config = await loadConfigFile(options.config, io.env);
+		config = await loadConfigFile(options.config, io.env);
 		running = await listen(createCollector(config, { logger }), { port, host });
 	} catch (error) {
 		io.stderr.write(isConfigError(error) ? `${error.message}\n` : `cannot start: ${(error as Error).message}\n`);
 		return 1;
 	}
-	io.stdout.write(`blueconic-bridge collector listening on ${running.url}\n`);
-
-	const signal = await new Promise<NodeJS.Signals>((resolve) => {
+	// Listening for signals before saying so: whoever reads the line may send one at once.
+	const ignoreHangUp = () =>
+		logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: the configuration is not reloaded; restart the collector to apply changes');
+	process.on('SIGHUP', ignoreHangUp);
+	const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
 		process.once('SIGTERM', () => resolve('SIGTERM'));
 		process.once('SIGINT', () => resolve('SIGINT'));
 	});
-	logger.info({ signal }, 'shutting down: finishing requests in flight');
-	const timeout = new Promise<'timed out'>((resolve) => setTimeout(resolve, shutdownGraceMs, 'timed out').unref());
-	if ((await Promise.race([running.stop(), timeout])) === 'timed out') {
-		logger.warn('requests still in flight after the grace period; closing their connections');
-		running.server.closeAllConnections();
+	announceListening(io.stdout, logger, running.url);
+	const signal = await stopSignal;
+	// A person pressing Ctrl-C is not a load balancer to drain for.
+	const drain = signal === 'SIGTERM';
+	const { drainSeconds, shutdownGraceSeconds } = config.server;
+	logger.info(
+		{ signal, drainSeconds: drain ? drainSeconds : 0, shutdownGraceSeconds },
+		drain && drainSeconds > 0 ? 'shutting down: draining, then finishing requests in flight' : 'shutting down: finishing requests in flight',
+	);
+	const backstopMs = ((drain ? drainSeconds : 0) + shutdownGraceSeconds) * 1000 + shutdownBackstopMs;
+	let backstop: NodeJS.Timeout | undefined;
+	const outcome = await Promise.race([
+		running.stop({ drain }),
+		new Promise<'stuck'>((resolve) => {
+			backstop = setTimeout(resolve, backstopMs, 'stuck');
+		}),
+	]).finally(() => clearTimeout(backstop));
+	process.off('SIGHUP', ignoreHangUp);
+	if (outcome === 'stuck') {
+		logger.error({ waitedMs: backstopMs }, 'the shutdown did not complete; exiting anyway');
+		return 1;
+	}
+	if (outcome.status === 'cut') {
+		logger.warn({ requestsCut: outcome.requestsCut }, 'requests still in flight at the end of the grace period were cut');
 		return 1;
 	}
 	logger.info('stopped');
 	return 0;
+}
+
+/**
+ * The line that says the collector is ready, containing `listening on http://HOST:PORT` (a contract), whatever
+ * LOG_LEVEL says. JSON like every other line; plain text on a terminal, where a person reads it. A space follows
+ * the address, so that scripts taking the address up to the next white space get it without the JSON's quote.
+ */
+function announceListening(stdout: NodeJS.WritableStream, logger: Logger, url: string): void {
+	const message = `blueconic-bridge collector listening on ${url} (ready)`;
+	if ((stdout as { isTTY?: boolean }).isTTY === true) stdout.write(`${message}\n`);
+	else (logger.isLevelEnabled('info') ? logger : createLogger('info', stdout)).info({ url }, message);
 }

@@ -164,6 +164,34 @@ const blueconic = z
 		return { baseUrl, clientId, clientSecret, scope, timeoutMs, retry };
 	});
 
+/** A duration in seconds, fractions allowed (tests use half a second). */
+const positiveSeconds = z.number().positive('must be greater than 0');
+
+/** The HTTP server `serve` and `listen()` run: bounds on connections and slow clients, and how a shutdown goes. */
+const serverSettings = z
+	.strictObject({
+		/** Connections held at once; past it a new connection is closed as soon as it is accepted. */
+		maxConnections: positiveInt.default(10_000),
+		/** Time a client has to send its request headers: cuts a slowloris trickle. */
+		headersTimeoutSeconds: positiveSeconds.max(300, 'must be at most 300').default(10),
+		/** Time a client has to send its whole request, body included. */
+		requestTimeoutSeconds: positiveSeconds.max(600, 'must be at most 600').default(15),
+		/** How long an idle keep-alive connection is kept open. */
+		keepAliveTimeoutSeconds: positiveSeconds.max(600, 'must be at most 600').default(5),
+		/**
+		 * After SIGTERM, how long the collector keeps serving (and accepting connections) while it reports not ready,
+		 * so that a load balancer moves traffic away before the listener closes. 0: close at once.
+		 */
+		drainSeconds: z.number().min(0, 'must be 0 or more').max(3_600, 'must be at most 3600').default(0),
+		/** Then, how long requests in flight get to finish; at its end BlueConic calls still waiting are aborted. */
+		shutdownGraceSeconds: positiveSeconds.max(600, 'must be at most 600').default(10),
+	})
+	.refine((settings) => settings.headersTimeoutSeconds <= settings.requestTimeoutSeconds, {
+		path: ['headersTimeoutSeconds'],
+		message: 'must not be longer than requestTimeoutSeconds',
+	})
+	.prefault({});
+
 export const configSchema = z.strictObject({
 	session: z.strictObject({
 		cookieName: z
@@ -174,6 +202,7 @@ export const configSchema = z.strictObject({
 			error: 'must be "http", "signed" or "memory"',
 		}),
 	}),
+	server: serverSettings,
 	/** Where segments, waits, limits and the profile-sync queue live: this process (default) or a shared Redis. */
 	store: z
 		.discriminatedUnion('type', [memoryStore, redisStore], { error: 'must be "memory" or "redis"' })
@@ -239,6 +268,7 @@ export type CollectorConfig = z.output<typeof configSchema>;
 /** The configuration as written in the file (before defaults and `env:` references are applied). */
 export type CollectorConfigInput = z.input<typeof configSchema>;
 export type StoreConfig = CollectorConfig['store'];
+export type ServerConfig = CollectorConfig['server'];
 export type SessionValidationConfig = CollectorConfig['session']['validate'];
 export type SiteConfig = z.output<typeof site>;
 export type BlueConicConfig = z.output<typeof blueconic>;

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import { type HttpError, isHttpError } from '../errors/http-error.js';
 import type { Logger } from '../logger.js';
+import { capText } from '../utils/cap-text.js';
 
 /**
  * An HTTP answer as data, free of any framework: what browser routes and the profile-sync webhook return,
@@ -21,18 +22,19 @@ export function httpErrorAnswer(error: HttpError): Answer {
 
 /**
  * The answer for an error. An `HttpError` is the client's to read; anything else is a bug: a 500 naming the
- * request id, with the stack in the log and never in the answer.
+ * request id, with the stack in the log and never in the answer. `route` is the route's template, never a raw
+ * path (it may hold a session id).
  */
-export function errorAnswer(error: unknown, requestId: string, path: string, logger: Logger): Answer {
+export function errorAnswer(error: unknown, requestId: string, route: string, logger: Logger): Answer {
 	if (isHttpError(error)) {
-		if (error.status >= 500) logger.warn({ requestId, code: error.code, path }, error.message);
+		if (error.status >= 500) logger.warn({ requestId, code: error.code, route }, capText(error.message, 500));
 		return httpErrorAnswer(error);
 	}
 	if (isExposedClientError(error)) {
 		// Koa's and the router's own refusals (a malformed URL, say) carry a status and a safe message.
 		return { status: error.status, body: { error: { code: 'bad_request', message: error.message } } };
 	}
-	logger.error({ requestId, path, err: error }, 'unexpected error');
+	logger.error({ requestId, route, err: error }, 'unexpected error');
 	return { status: 500, body: { error: { code: 'internal_error', message: `unexpected error; request id ${requestId}` } } };
 }
 

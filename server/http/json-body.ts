@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { HttpError } from '../errors/http-error.js';
+import { capText } from '../utils/cap-text.js';
 
 export interface JsonBodyOptions {
 	/** Largest body accepted, in bytes; more is a 413 before the rest is read. */
@@ -18,14 +19,14 @@ export async function readJsonBody(req: IncomingMessage, { maxBytes, mediaTypes 
 		throw new HttpError(
 			415,
 			'unsupported_media_type',
-			`the body must be sent as ${mediaTypes.join(' or ')}${mediaType ? `, not ${mediaType.slice(0, 100)}` : ''}`,
+			`the body must be sent as ${mediaTypes.join(' or ')}${mediaType ? `, not ${capText(mediaType)}` : ''}`,
 		);
 	}
 	// Only the parameters can name a charset; most requests have none to scan.
 	const charset =
 		parametersAt === -1 ? undefined : /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType.slice(parametersAt))?.[1]?.toLowerCase();
 	if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-		throw new HttpError(415, 'unsupported_charset', `the body must be UTF-8, not ${charset.slice(0, 40)}`);
+		throw new HttpError(415, 'unsupported_charset', `the body must be UTF-8, not ${capText(charset, 40)}`);
 	}
 	let body: Buffer;
 	try {

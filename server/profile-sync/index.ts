@@ -25,7 +25,7 @@ export interface ProfileSyncOptions {
 	readonly registry: Registry;
 	readonly logger?: LogSink;
 	/** Client tuning, mostly for tests: retry timing, token refresh margin, a fetch or clock to use. */
-	readonly client?: Omit<BlueConicClientOptions, 'config' | 'events' | 'logger'>;
+	readonly client?: Omit<BlueConicClientOptions, 'config' | 'events' | 'logger' | 'signal'>;
 	/** Users one webhook request may carry. Default `profileSync.maxUsersPerRequest`, else 10,000. */
 	readonly maxUsersPerRequest?: number;
 	/** Floor of the `Retry-After` sent while BlueConic is failing. Default `profileSync.minRetryAfterSeconds`, else 30 s. */
@@ -37,6 +37,11 @@ export interface ProfileSync {
 	handleWebhook(body: unknown): Promise<Answer>;
 	/** Sends users to BlueConic; throws the BlueConic client's errors when it did not answer for all of them. */
 	syncUsers(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]>;
+	/**
+	 * Stops taking new work and aborts every BlueConic request and retry wait in flight: their syncs reject, and
+	 * their webhooks answer, with 503 `shutting_down` and `Retry-After`. For a shutdown's deadline; then `close()`.
+	 */
+	abort(): void;
 	/** Stops taking new work (503) and resolves once every sync in flight has been answered. */
 	close(): Promise<void>;
 }
@@ -54,11 +59,14 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 	const profileMapping: ProfileMappingConfig = options.profileMapping ?? { emailPropertyId: 'email', attributes: [] };
 	const logger = options.logger ?? silentLogSink;
 	const metrics = createProfileSyncMetrics(options.registry);
+	// Aborted by `abort()`, with the 503 every sync still waiting on BlueConic then rejects with.
+	const lifetime = new AbortController();
 	const client = createBlueConicClient({
 		...options.client,
 		config: options.blueconic,
 		events: metrics.clientEvents,
 		logger,
+		signal: lifetime.signal,
 	});
 	const inFlight = new Set<Promise<unknown>>();
 	let state: 'open' | 'closing' = 'open';
@@ -81,6 +89,10 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 			// Refused without looking at the users: a sender retries the whole request later anyway.
 			if (state !== 'open') return httpErrorAnswer(shuttingDown());
 			return handleProfileSyncWebhook(body, { syncUsers: (users) => sync(users), metrics, logger, maxUsersPerRequest, minRetryAfterMs });
+		},
+		abort() {
+			state = 'closing';
+			lifetime.abort(shuttingDown());
 		},
 		async close() {
 			state = 'closing';

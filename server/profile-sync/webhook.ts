@@ -3,7 +3,7 @@ import { acceptedProfileStates } from '../blueconic/profile-entry.js';
 import { HttpError } from '../errors/http-error.js';
 import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { httpErrorForBlueConicFailure } from './blueconic-failure-answer.js';
-import { loggedSample } from './logged-text.js';
+import { cappedSample } from '../utils/cap-text.js';
 import type { ProfileSyncMetrics } from './metrics.js';
 import type { SyncUser } from './sync-user.js';
 import type { UserSyncResult } from './sync-users.js';
@@ -91,5 +91,5 @@ function summarise(results: readonly UserSyncResult[], ignoredEventTypes: readon
 	const counts: Record<UserSyncResult['status'], number> = { sent: 0, rejected: 0, skipped: 0 };
 	for (const result of results) counts[result.status]++;
 	const ignored = ignoredEventTypes.length;
-	return { ...counts, ignored, ...(ignored > 0 ? { ignoredEventTypes: loggedSample(ignoredEventTypes, maxLoggedEventTypes) } : {}) };
+	return { ...counts, ignored, ...(ignored > 0 ? { ignoredEventTypes: cappedSample(ignoredEventTypes, maxLoggedEventTypes) } : {}) };
 }

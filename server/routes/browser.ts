@@ -4,6 +4,8 @@ import { HttpError } from '../errors/http-error.js';
 import { type Answer, errorAnswer, writeAnswer } from '../http/answer.js';
 import { allowedCorsOrigin, preflightHeaders } from '../http/cors.js';
 import { paths } from '../http/paths.js';
+import { errorCodeOf, logAnsweredRequest } from '../http/request-log.js';
+import { answerClosesConnection } from '../http/unread-body.js';
 import type { BrowserRoute } from './browser-route.js';
 import { getDecision } from './decision.js';
 import type { CollectorParts } from './parts.js';
@@ -52,10 +54,18 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 			outcome = errorAnswer(error, requestId, path, logger);
 		}
 		const headers = ['X-Request-Id', requestId, 'Vary', 'Origin'];
-		if (isDraining()) headers.push('Connection', 'close');
+		if (answerClosesConnection(req, isDraining())) headers.push('Connection', 'close');
 		if (corsOrigin !== undefined) headers.push('Access-Control-Allow-Origin', corsOrigin, 'Access-Control-Allow-Credentials', 'true');
 		writeAnswer(res, outcome, headers);
 		metrics.observeRequest(path, req.method ?? '', outcome.status, startedAt);
+		logAnsweredRequest(logger, {
+			requestId,
+			method: req.method ?? '',
+			route: path,
+			status: outcome.status,
+			code: errorCodeOf(outcome.body),
+			startedAt,
+		});
 	}
 
 	return {

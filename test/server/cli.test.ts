@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signSessionCookie } from '../../server/sessions/signed.js';
+import { startFakeBlueConic } from '../fakes/blueconic-rest.js';
 import { apiKey } from './collector-fixture.js';
-import { send } from './http-client.js';
+import { errorCode, send } from './http-client.js';
+import { openRawConnection } from './raw-http.js';
 
 // The command line as installed: the built `bin` (npm test builds before testing).
 const cliPath = fileURLToPath(new URL('../../dist/server/cli.js', import.meta.url));
@@ -72,6 +74,76 @@ describe('blueconic-bridge serve', () => {
 		expect(answer.status).toBe(200);
 		expect(answer.json).toEqual({ segment: 'a', result: 'unknown' });
 		expect(await cli.exited).toBe(0);
+	});
+
+	it('prints its start-up line as JSON, whatever LOG_LEVEL says', async () => {
+		const cli = run(['serve', '--config', writeConfig('ok.json', validConfig), '--port', '0', '--host', '127.0.0.1']);
+		const url = await cli.listening;
+		const line = cli.output().stdout.split('\n').find((candidate) => candidate.includes('listening on'));
+		expect(JSON.parse(line ?? '')).toMatchObject({ level: 30, service: 'blueconic-bridge', url, msg: expect.stringContaining(`listening on ${url} `) });
+	});
+
+	it('logs SIGHUP as ignored, as JSON, and keeps running', async () => {
+		const cli = run(['serve', '--config', writeConfig('ok.json', validConfig), '--port', '0', '--host', '127.0.0.1'], { LOG_LEVEL: 'info' });
+		const url = await cli.listening;
+		cli.child.kill('SIGHUP');
+		await expect.poll(() => cli.output().stdout).toContain('SIGHUP ignored');
+		const line = cli.output().stdout.split('\n').find((candidate) => candidate.includes('SIGHUP ignored'));
+		expect(JSON.parse(line ?? '')).toMatchObject({ level: 40, signal: 'SIGHUP', msg: expect.stringContaining('restart') });
+		expect((await send(`${url}/healthz`)).status).toBe(200);
+		cli.child.kill('SIGTERM');
+		expect(await cli.exited).toBe(0);
+	});
+
+	it('exits 0 on SIGTERM while a half-open connection holds no request, without waiting for the grace', async () => {
+		const cli = run(['serve', '--config', writeConfig('ok.json', validConfig), '--port', '0', '--host', '127.0.0.1']);
+		const url = await cli.listening;
+		const halfOpen = await openRawConnection(url);
+		halfOpen.socket.write('POST /plugins/blueconic/decide HTTP/1.1\r\nHost: localhost\r\n'); // and nothing more
+		const silent = await openRawConnection(url);
+		expect(silent.received()).toBe('');
+		cli.child.kill('SIGTERM');
+		expect(await cli.exited).toBe(0);
+		// Closed by the server (this test never closes it): with a FIN, or a reset when the partial headers were still
+		// unread in its socket buffer at that instant.
+		await halfOpen.closed;
+		await silent.closed;
+	});
+
+	it('on SIGTERM, aborts a webhook still waiting on a slow BlueConic at the end of the grace, then exits 0', async () => {
+		const blueconic = await startFakeBlueConic();
+		const putsAt: number[] = [];
+		blueconic.inject({ kind: 'delay', delayMs: 120_000, times: Infinity, when: () => putsAt.push(Date.now()) > 0 });
+		try {
+			const graceSeconds = 2;
+			const config = writeConfig('slow-blueconic.json', {
+				...validConfig,
+				server: { shutdownGraceSeconds: graceSeconds },
+				blueconic: { baseUrl: blueconic.url, clientId: 'test-client', clientSecret: 'test-secret', timeoutMs: 60_000 },
+			});
+			const cli = run(['serve', '--config', config, '--port', '0', '--host', '127.0.0.1']);
+			const url = await cli.listening;
+			const answer = send(`${url}/plugins/blueconic/profile-sync`, {
+				method: 'POST',
+				headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+				body: JSON.stringify({ email: 'slow@example.com' }),
+			});
+			await expect.poll(() => putsAt.length).toBe(1);
+			const signalledAt = Date.now();
+			cli.child.kill('SIGTERM');
+			const response = await answer;
+			const answeredAt = Date.now();
+			expect(response.status).toBe(503);
+			expect(errorCode(response)).toBe('shutting_down');
+			expect(response.headers['retry-after']).toBeDefined();
+			expect(await cli.exited).toBe(0);
+			// Bounded: the grace and a margin for a busy machine, not BlueConic's minute-long timeout and its retries.
+			expect(Date.now() - signalledAt).toBeLessThan((graceSeconds + 10) * 1000);
+			expect(putsAt.filter((at) => at >= answeredAt)).toEqual([]);
+			expect(putsAt).toHaveLength(1);
+		} finally {
+			await blueconic.close();
+		}
 	});
 
 	it('takes the port and host from PORT and HOST', async () => {

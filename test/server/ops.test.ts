@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readiness } from '../../server/readiness.js';
 import { apiKey, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
@@ -49,6 +51,79 @@ describe('GET /plugins/public/blueconic/sdk.js', () => {
 	});
 });
 
+describe('GET /plugins/public/blueconic/sdk.js, compressed', () => {
+	// Big enough for compression to pay, like the real build (a few KB of minified code).
+	const script = Buffer.from(
+		Array.from({ length: 60 }, (_, i) => `function f${i}(a,b){return a.segments.filter(s=>s!==b+${i}).map(String)}`).join(';'),
+	);
+	const path = join(folder, 'sdk-large.js');
+	writeFileSync(path, script);
+	let server: StartedCollector;
+	beforeAll(async () => {
+		server = await startCollector(testConfig(), { sdkScriptPath: path });
+	});
+	afterAll(() => server.stop());
+
+	/** The script as the wire carries it: raw bytes, with no decoding by the client. */
+	function fetchRaw(headers: Record<string, string>) {
+		return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+			const req = httpRequest(`${server.url}/plugins/public/blueconic/sdk.js`, { headers, agent: false }, (res) => {
+				const chunks: Buffer[] = [];
+				res.on('data', (chunk: Buffer) => chunks.push(chunk));
+				res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+			});
+			req.on('error', reject);
+			req.end();
+		});
+	}
+
+	it.each([
+		['gzip', 'gzip', gunzipSync],
+		['br', 'br', brotliDecompressSync],
+		['gzip, deflate, br, zstd', 'br', brotliDecompressSync],
+		['br;q=0.5, gzip', 'gzip', gunzipSync],
+		['*', 'br', brotliDecompressSync],
+	] as const)('answers Accept-Encoding "%s" in %s, with its own length and ETag', async (acceptEncoding, coding, decode) => {
+		const answer = await fetchRaw({ 'accept-encoding': acceptEncoding });
+		expect(answer.status).toBe(200);
+		expect(answer.headers['content-encoding']).toBe(coding);
+		expect(answer.headers.vary).toContain('Accept-Encoding');
+		expect(Number(answer.headers['content-length'])).toBe(answer.body.length);
+		expect(answer.body.length).toBeLessThan(script.length);
+		expect(decode(answer.body).equals(script)).toBe(true);
+		expect(answer.headers.etag).toMatch(/^"[\w-]{27}"$/);
+	});
+
+	it('sends gzip level 9 bytes, as the README measures them', async () => {
+		const answer = await fetchRaw({ 'accept-encoding': 'gzip' });
+		expect(answer.body.length).toBe(gzipSync(script, { level: 9 }).length);
+	});
+
+	it.each([[undefined], ['identity'], ['gzip;q=0, br;q=0'], ['deflate']])('answers Accept-Encoding %s uncompressed', async (acceptEncoding) => {
+		const answer = await fetchRaw(acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding });
+		expect(answer.headers['content-encoding']).toBeUndefined();
+		expect(answer.headers.vary).toContain('Accept-Encoding');
+		expect(answer.body.equals(script)).toBe(true);
+		expect(Number(answer.headers['content-length'])).toBe(script.length);
+	});
+
+	it('gives each encoding its own ETag, and answers 304 to the ETag of the encoding asked for', async () => {
+		const etags = new Set<string>();
+		for (const acceptEncoding of ['br', 'gzip', 'identity']) {
+			const first = await fetchRaw({ 'accept-encoding': acceptEncoding });
+			etags.add(String(first.headers.etag));
+			const again = await fetchRaw({ 'accept-encoding': acceptEncoding, 'if-none-match': String(first.headers.etag) });
+			expect(again.status).toBe(304);
+			expect(again.body.length).toBe(0);
+			expect(again.headers.vary).toContain('Accept-Encoding');
+		}
+		expect(etags.size).toBe(3);
+		// A gzip ETag does not validate the brotli bytes.
+		const gzipEtag = String((await fetchRaw({ 'accept-encoding': 'gzip' })).headers.etag);
+		expect((await fetchRaw({ 'accept-encoding': 'br', 'if-none-match': gzipEtag })).status).toBe(200);
+	});
+});
+
 describe('operations endpoints', () => {
 	it('answers /healthz with 200', async () => {
 		const response = await send(`${running.url}/healthz`);
@@ -68,6 +143,8 @@ describe('operations endpoints', () => {
 		expect(response.text).toContain('blueconic_bridge_session_upstream_checks_total');
 		expect(response.text).toMatch(/^blueconic_bridge_ready 1$/m);
 		expect(response.text).toContain('blueconic_bridge_store_errors_total');
+		expect(response.text).toMatch(/blueconic_bridge_connections [1-9]/);
+		expect(response.text).toContain('blueconic_bridge_connections_refused_total 0');
 	});
 
 	it('counts sessions held', async () => {

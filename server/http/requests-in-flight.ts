@@ -1,0 +1,30 @@
+import type { Server } from 'node:http';
+
+/** The requests a server is answering: what a shutdown waits for (connections without one are not waited for). */
+export interface RequestsInFlight {
+	/** Requests received whose answer has not been sent (or given up on) yet. */
+	readonly count: number;
+	/** Resolves once no request is in flight: at once when none is. */
+	whenNone(): Promise<void>;
+}
+
+export function trackRequestsInFlight(server: Server): RequestsInFlight {
+	let count = 0;
+	const waiting: Array<() => void> = [];
+	server.on('request', (_request, response) => {
+		count++;
+		// 'close' comes once the answer has been handed to the OS, or when the client went away before it.
+		response.once('close', () => {
+			count--;
+			if (count === 0) for (const resolve of waiting.splice(0)) resolve();
+		});
+	});
+	return {
+		get count() {
+			return count;
+		},
+		whenNone() {
+			return count === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve));
+		},
+	};
+}
