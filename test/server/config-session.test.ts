@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../server/config/load.js';
-import { ConfigError } from '../../server/errors/config-error.js';
+import { configProblemsOf } from './config-problems.js';
 
 const httpSession = (validate: Record<string, unknown> = {}) => ({
 	session: { validate: { type: 'http', url: 'https://publisher.example.com/blaize/account', ...validate } },
 	sites: '*',
 });
 
-function problemsOf(input: unknown): readonly string[] {
-	try {
-		parseConfig(input, {});
-	} catch (error) {
-		if (error instanceof ConfigError) return error.problems;
-		throw error;
-	}
-	throw new Error('expected a ConfigError');
-}
 
 describe('session.validate of type http', () => {
 	it('applies the documented defaults', () => {
@@ -41,7 +32,7 @@ describe('session.validate of type http', () => {
 
 	it('names each field that is wrong', () => {
 		expect(
-			problemsOf(
+			configProblemsOf(
 				httpSession({
 					invalidCacheMaxEntries: 0,
 					maxConcurrentChecksPerClient: 1.5,

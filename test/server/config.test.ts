@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../server/config/load.js';
-import { ConfigError } from '../../server/errors/config-error.js';
+import { configProblemsOf } from './config-problems.js';
 
 const minimal = { session: { validate: { type: 'memory' } }, sites: '*' };
 
-function problemsOf(input: unknown, env: NodeJS.ProcessEnv = {}): readonly string[] {
-	try {
-		parseConfig(input, env);
-	} catch (error) {
-		if (error instanceof ConfigError) return error.problems;
-		throw error;
-	}
-	throw new Error('expected a ConfigError');
-}
 
 describe('parseConfig', () => {
 	it('applies the documented defaults', () => {
@@ -60,13 +51,13 @@ describe('parseConfig', () => {
 	});
 
 	it('names a missing environment variable with the field it was for', () => {
-		expect(problemsOf({ ...minimal, apiKeys: ['env:NOT_SET'] })).toEqual(['apiKeys[0]: environment variable NOT_SET is not set']);
+		expect(configProblemsOf({ ...minimal, apiKeys: ['env:NOT_SET'] })).toEqual(['apiKeys[0]: environment variable NOT_SET is not set']);
 	});
 
 	it('accepts consumerKey and consumerSecret as aliases of clientId and clientSecret', () => {
 		const config = parseConfig({ ...minimal, blueconic: { baseUrl: 'https://t.blueconic.net/', consumerKey: 'ck', consumerSecret: 'cs' } }, {});
 		expect(config.blueconic).toMatchObject({ baseUrl: 'https://t.blueconic.net', clientId: 'ck', clientSecret: 'cs' });
-		expect(problemsOf({ ...minimal, blueconic: { baseUrl: 'https://t.blueconic.net' } })).toEqual([
+		expect(configProblemsOf({ ...minimal, blueconic: { baseUrl: 'https://t.blueconic.net' } })).toEqual([
 			'blueconic.clientId: is required (or consumerKey)',
 			'blueconic.clientSecret: is required (or consumerSecret)',
 		]);
@@ -107,7 +98,7 @@ describe('parseConfig', () => {
 
 	it('reports every problem at once, each with its path', () => {
 		expect(
-			problemsOf({
+			configProblemsOf({
 				session: { cookieName: 'bad name', validate: { type: 'ldap' } },
 				sites: [{ host: '', origins: ['https://ok.example', 'ftp://x.example', 'https://x.example/'] }],
 				segments: { maxPerSession: 0, ttlSeconds: 1.5 },
@@ -130,7 +121,7 @@ describe('parseConfig', () => {
 	});
 
 	it('never puts a secret value in an error', () => {
-		const problems = problemsOf(
+		const problems = configProblemsOf(
 			{ ...minimal, session: { validate: { type: 'signed', secret: 'env:SECRET' } }, apiKeys: ['env:KEY'] },
 			{ SECRET: 'too-short', KEY: 'also-short' },
 		);

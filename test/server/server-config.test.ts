@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../server/config/load.js';
-import { ConfigError } from '../../server/errors/config-error.js';
+import { configProblemsOf } from './config-problems.js';
 
 const minimal = { session: { validate: { type: 'memory' } }, sites: '*' };
 
-function problemsOf(input: unknown): readonly string[] {
-	try {
-		parseConfig(input, {});
-	} catch (error) {
-		if (error instanceof ConfigError) return error.problems;
-		throw error;
-	}
-	throw new Error('expected a ConfigError');
-}
 
 describe('the server section', () => {
 	it('has documented defaults', () => {
@@ -33,7 +24,7 @@ describe('the server section', () => {
 
 	it('names each bad field by its path', () => {
 		expect(
-			problemsOf({ ...minimal, server: { maxConnections: 0, drainSeconds: -1, shutdownGraceSeconds: 0, keepAliveTimeoutSeconds: 'long', typo: 1 } }),
+			configProblemsOf({ ...minimal, server: { maxConnections: 0, drainSeconds: -1, shutdownGraceSeconds: 0, keepAliveTimeoutSeconds: 'long', typo: 1 } }),
 		).toEqual(
 			expect.arrayContaining([
 				'server.maxConnections: must be greater than 0',
@@ -46,7 +37,7 @@ describe('the server section', () => {
 	});
 
 	it('refuses a headers timeout longer than the request timeout', () => {
-		expect(problemsOf({ ...minimal, server: { headersTimeoutSeconds: 20, requestTimeoutSeconds: 15 } })).toEqual([
+		expect(configProblemsOf({ ...minimal, server: { headersTimeoutSeconds: 20, requestTimeoutSeconds: 15 } })).toEqual([
 			'server.headersTimeoutSeconds: must not be longer than requestTimeoutSeconds',
 		]);
 	});
