@@ -7,6 +7,7 @@ import { ApiKeys } from './http/api-key.js';
 import { observe } from './http/observe.js';
 import { RateLimit } from './http/rate-limit.js';
 import { Sites } from './http/sites.js';
+import { OriginProxy } from './inject/origin-proxy.js';
 import { createLogger, type Logger } from './logger.js';
 import { type CollectorMetrics, createMetrics } from './metrics.js';
 import { backendRoutes } from './routes/backend.js';
@@ -91,6 +92,9 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			...(options.blueconicClient ? { client: options.blueconicClient } : {}),
 		});
 
+	// Proxy mode: requests off the collector's paths go to the publisher's origin (see `callback` below).
+	const originProxy = config.proxy && new OriginProxy(config.proxy, { logger, registry: metrics.registry });
+
 	const browser = browserEndpoints(parts);
 	const router = new Router();
 	backendRoutes(router, parts);
@@ -117,7 +121,9 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	app.callback = () => {
 		const handleWithKoa = koaCallback();
 		// The http2 compatibility API has the request and response members the browser endpoints use.
-		return (req, res) => browser.serve(req as IncomingMessage, res as ServerResponse) ?? handleWithKoa(req, res);
+		const handle: typeof handleWithKoa = (req, res) =>
+			browser.serve(req as IncomingMessage, res as ServerResponse) ?? handleWithKoa(req, res);
+		return originProxy ? (originProxy.wrap(handle) as typeof handle) : handle;
 	};
 
 	return Object.assign(app, {
@@ -134,6 +140,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			await store.close();
 			await sessions.close?.();
 			await redis?.close();
+			originProxy?.close();
 		},
 	});
 }
