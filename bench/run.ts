@@ -6,6 +6,7 @@ import { pickSegmentIds, segmentIdPool } from './fixtures.js';
 import { LoadGenerator } from './load.js';
 import type { LoadRequest, LoadResult } from './load-job.js';
 import { measureStoreMemoryInChild } from './memory.js';
+import { benchProxy } from './proxy.js';
 import { median } from './stats.js';
 import { mainThreadCpuMicros } from './thread-cpu.js';
 
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
 		comparisons.push(await compare(load, targets, 'GET /plugins/public/blueconic/decision?segment=X', decisionRequests, 200));
 
 		console.log(`\n${formatTable(comparisons)}\n`);
+		console.log(`\n${await benchProxy(load, settings)}\n`);
 	} finally {
 		await load.close();
 		await bare.close();

@@ -18,6 +18,9 @@ export interface HtmlInjectorOptions {
  */
 export const maxHeldBytes = 1024 * 1024;
 
+/** How much of a chunk the tokenizer is given at a time while it looks for the place. */
+const scanSliceBytes = 4096;
+
 /** Start tags that belong in `<head>`; any other start tag opens the body, with or without a `<body>` tag. */
 const headTagNames = new Set(['html', 'head', 'base', 'basefont', 'bgsound', 'link', 'meta', 'noscript', 'script', 'style', 'template', 'title']);
 
@@ -38,10 +41,11 @@ type Place = { kind: 'insert'; at: number } | { kind: 'leave' };
 export class HtmlInjector extends Transform {
 	readonly #options: HtmlInjectorOptions;
 	readonly #tokenizer = new RewritingStream();
-	/** Page text received and not passed on yet, and the page offset of its first character. */
-	#held = '';
+	readonly #tagBytes: Buffer;
+	/** Page bytes received and not passed on yet, and the page offset of the first. */
+	#held: Buffer = Buffer.alloc(0);
 	#heldFrom = 0;
-	/** The end of the last token the tokenizer reported: text before it cannot hold the insertion place. */
+	/** The end of the last token the tokenizer reported: bytes before it cannot hold the insertion place. */
 	#tokensEnd = 0;
 	#templateDepth = 0;
 	#place: Place | undefined;
@@ -51,6 +55,7 @@ export class HtmlInjector extends Transform {
 	constructor(options: HtmlInjectorOptions) {
 		super();
 		this.#options = options;
+		this.#tagBytes = Buffer.from(options.tagHtml, 'latin1');
 		this.#tokenizer.on('startTag', (tag) => this.#onStartTag(tag.tagName, tag.attrs, tag.sourceCodeLocation));
 		this.#tokenizer.on('endTag', (tag) => this.#onEndTag(tag.tagName, tag.sourceCodeLocation));
 		// With a listener for every token, the rewriter copies nothing into its own output (nobody reads it).
@@ -73,48 +78,54 @@ export class HtmlInjector extends Transform {
 				return;
 			}
 		}
-		const text = chunk.toString('latin1');
-		this.#held += text;
-		// Synchronous: every token complete in `text` is reported before this returns.
-		this.#tokenizer._transformChunk(text);
-		callback(null, this.#release());
+		this.#held = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
+		// In slices, so that a chunk whose head is short costs no more than its head (the tokenizer stops there).
+		// Synchronous: every token complete in a slice is reported before `_transformChunk` returns.
+		for (let at = 0; at < chunk.length && this.#place === undefined; at += scanSliceBytes) {
+			this.#tokenizer._transformChunk(chunk.toString('latin1', at, at + scanSliceBytes));
+		}
+		this.#release();
+		callback();
 	}
 
 	override _flush(callback: TransformCallback): void {
-		if (this.#passingThrough) {
-			callback();
-			return;
+		if (!this.#passingThrough) {
+			// No head, no body, no element: the end of the page is the last place left.
+			this.#place = { kind: 'insert', at: this.#heldFrom + this.#held.length };
+			this.#release();
 		}
-		// No head, no body, no element: the end of the page is the last place left.
-		this.#place = { kind: 'insert', at: this.#heldFrom + this.#held.length };
-		callback(null, this.#release());
+		callback();
 	}
 
-	/** The text that can go out now, as bytes (undefined: nothing yet). */
-	#release(): Buffer | undefined {
-		let out: string;
+	/** Passes on what can go out now: everything once the place is found, else the bytes before the last token's end. */
+	#release(): void {
 		if (this.#place?.kind === 'insert') {
 			const at = this.#place.at - this.#heldFrom;
-			out = this.#held.slice(0, at) + this.#options.tagHtml + this.#held.slice(at);
+			this.#pushBytes(this.#held.subarray(0, at));
+			this.push(this.#tagBytes);
+			this.#pushBytes(this.#held.subarray(at));
 			this.#finish('injected');
 		} else if (this.#place?.kind === 'leave') {
-			out = this.#held;
+			this.#pushBytes(this.#held);
 			this.#finish('already_present');
 		} else if (this.#held.length > maxHeldBytes) {
-			out = this.#held;
+			this.#pushBytes(this.#held);
 			this.#finish('no_injection_point');
 		} else {
 			const releasable = this.#tokensEnd - this.#heldFrom;
-			out = this.#held.slice(0, releasable);
-			this.#held = this.#held.slice(releasable);
+			this.#pushBytes(this.#held.subarray(0, releasable));
+			this.#held = this.#held.subarray(releasable);
 			this.#heldFrom = this.#tokensEnd;
 		}
-		return out.length > 0 ? Buffer.from(out, 'latin1') : undefined;
+	}
+
+	#pushBytes(bytes: Buffer): void {
+		if (bytes.length > 0) this.push(bytes);
 	}
 
 	#finish(outcome: InjectionOutcome): void {
 		this.#passingThrough = true;
-		this.#held = '';
+		this.#held = Buffer.alloc(0);
 		this.#tokenizer.stop();
 		this.#options.onOutcome?.(outcome);
 	}
