@@ -77,9 +77,10 @@ export async function benchProxy(load: LoadGenerator, settings: ProxyBenchSettin
 	] as const;
 	try {
 		await checkInjected(proxy.url);
+		const plainPage: LoadRequest = { method: 'GET', path: '/page', headers: {} };
 		const scenarios: Scenario[] = [
-			{ name: '100 KB page, 1 connection', connections: 1, request: { method: 'GET', path: '/page', headers: {} } },
-			{ name: `100 KB page, ${settings.connections} connections`, connections: settings.connections, request: { method: 'GET', path: '/page', headers: {} } },
+			{ name: '100 KB page, 1 connection', connections: 1, request: plainPage },
+			{ name: `100 KB page, ${settings.connections} connections`, connections: settings.connections, request: plainPage },
 			{
 				name: `100 KB page gzipped, ${settings.connections} connections`,
 				connections: settings.connections,
@@ -87,7 +88,16 @@ export async function benchProxy(load: LoadGenerator, settings: ProxyBenchSettin
 			},
 		];
 		const rows: string[][] = [
-			['GET (medians of rounds)', 'origin req/s', 'proxy req/s', 'origin p50/p99 ms', 'proxy p50/p99 ms', 'added p50 ms', 'origin CPU µs/req', 'proxy+origin CPU µs/req'],
+			[
+				'GET (medians of rounds)',
+				'origin req/s',
+				'proxy req/s',
+				'origin p50/p99 ms',
+				'proxy p50/p99 ms',
+				'added p50 ms',
+				'origin CPU µs/req',
+				'proxy+origin CPU µs/req',
+			],
 		];
 		for (const scenario of scenarios) {
 			console.log(`Proxy: ${scenario.name}`);
@@ -109,7 +119,8 @@ export async function benchProxy(load: LoadGenerator, settings: ProxyBenchSettin
 					results[target.name].push(measured);
 					console.log(
 						`  round ${round} ${target.name.padEnd(6)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s` +
-							`  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  server CPU ${measured.cpuMicrosPerRequest.toFixed(0)} µs/request`,
+							`  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+							`  server CPU ${measured.cpuMicrosPerRequest.toFixed(0)} µs/request`,
 					);
 				}
 			}
@@ -146,6 +157,8 @@ function checkErrors(name: string, result: LoadResult): LoadResult {
 function formatRows(rows: string[][]): string {
 	const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
 	return rows
-		.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '))
+		.map((row) =>
+			row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '),
+		)
 		.join('\n');
 }

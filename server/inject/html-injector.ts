@@ -22,7 +22,9 @@ export const maxHeldBytes = 1024 * 1024;
 const scanSliceBytes = 4096;
 
 /** Start tags that belong in `<head>`; any other start tag opens the body, with or without a `<body>` tag. */
-const headTagNames = new Set(['html', 'head', 'base', 'basefont', 'bgsound', 'link', 'meta', 'noscript', 'script', 'style', 'template', 'title']);
+const headTagNames = new Set([
+	'html', 'head', 'base', 'basefont', 'bgsound', 'link', 'meta', 'noscript', 'script', 'style', 'template', 'title',
+]);
 
 type Place = { kind: 'insert'; at: number } | { kind: 'leave' };
 

@@ -8,8 +8,9 @@ import { injectionFromOptions, type ScriptInjectionOptions } from './options.js'
 export type NodeInjectionMiddleware = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
 /**
- * Adds the SDK's script tag to the HTML pages the rest of the app answers with. In Express: `app.use(scriptInjection())`
- * before the routes. On node:http: `const inject = scriptInjection(); createServer((req, res) => { inject(req, res); handle(req, res); })`.
+ * Adds the SDK's script tag to the HTML pages the rest of the app answers with. In Express:
+ * `app.use(scriptInjection())` before the routes. On node:http: `const inject = scriptInjection();` then
+ * `createServer((req, res) => { inject(req, res); handle(req, res); })`.
  * Throws a `TypeError` naming a bad option.
  */
 export function scriptInjection(options: ScriptInjectionOptions = {}): NodeInjectionMiddleware {

@@ -61,7 +61,9 @@ export class OriginProxy {
 	}
 
 	/** The server's request handler: the collector's paths to `handleCollectorRequest`, the rest to the origin. */
-	wrap<Req extends object, Res extends object>(handleCollectorRequest: (req: Req, res: Res) => unknown): (req: Req, res: Res) => unknown {
+	wrap<Req extends object, Res extends object>(
+		handleCollectorRequest: (req: Req, res: Res) => unknown,
+	): (req: Req, res: Res) => unknown {
 		return (req, res) => {
 			const message = req as unknown as IncomingMessage;
 			if (isCollectorPath(message.url)) return handleCollectorRequest(req, res);
@@ -80,7 +82,9 @@ export class OriginProxy {
 
 	/** The origin gets `timeoutMs` to start its answer; after that, no limit (event streams, long downloads). */
 	#limitWait(proxyReq: ClientRequest): void {
-		proxyReq.setTimeout(this.#timeoutMs, () => proxyReq.destroy(Object.assign(new Error('the origin did not answer in time'), { [timedOut]: true })));
+		proxyReq.setTimeout(this.#timeoutMs, () => {
+			proxyReq.destroy(Object.assign(new Error('the origin did not answer in time'), { [timedOut]: true }));
+		});
 		proxyReq.once('response', () => proxyReq.setTimeout(0));
 	}
 
@@ -117,12 +121,17 @@ export class OriginProxy {
 			response.destroy();
 			return;
 		}
-		this.#logger.warn({ code: (error as NodeJS.ErrnoException | undefined)?.code }, isTimeout ? 'proxy: the origin timed out' : 'proxy: the origin failed');
+		const errorCode = (error as NodeJS.ErrnoException | undefined)?.code;
+		this.#logger.warn({ code: errorCode }, isTimeout ? 'proxy: the origin timed out' : 'proxy: the origin failed');
 		const [status, code, message] = isTimeout
 			? [504, 'origin_timeout', 'the origin did not answer in time']
 			: [502, 'origin_unavailable', 'the origin could not be reached'];
 		const body = JSON.stringify({ error: { code, message } });
-		response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+		response.writeHead(status, {
+			'Content-Type': 'application/json; charset=utf-8',
+			'Content-Length': Buffer.byteLength(body),
+			'Cache-Control': 'no-store',
+		});
 		response.end(body);
 	}
 }
