@@ -6,6 +6,7 @@ import { pickSegmentIds, segmentIdPool } from './fixtures.js';
 import { LoadGenerator } from './load.js';
 import type { LoadRequest, LoadResult } from './load-job.js';
 import { measureLargestReportsInChild, measureStoreMemoryInChild } from './memory.js';
+import { benchProxy } from './proxy.js';
 import { measureRedisStoreMemory } from './redis-memory.js';
 import { median } from './stats.js';
 import { mainThreadCpuMicros, processCpuMicros } from './thread-cpu.js';
@@ -131,6 +132,7 @@ async function measure(redisServer: RedisServer): Promise<void> {
 		console.log(
 			`The collector with its store in Redis against the in-process store:\n${formatTable(comparisons, 'collector', 'redis')}\n`,
 		);
+		console.log(`\n${await benchProxy(load, settings)}\n`);
 	} finally {
 		await load.close();
 		await bare.close();

@@ -10,6 +10,7 @@ import { RateLimit } from './http/rate-limit.js';
 import type { RateLimiter } from './http/rate-limiter.js';
 import { RedisRateLimit } from './http/redis-rate-limit.js';
 import { Sites } from './http/sites.js';
+import { OriginProxy } from './inject/origin-proxy.js';
 import { createLogger, type Logger } from './logger.js';
 import { type CollectorMetrics, createMetrics } from './metrics.js';
 import { backendRoutes } from './routes/backend.js';
@@ -126,6 +127,9 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			...(options.blueconicClient ? { client: options.blueconicClient } : {}),
 		});
 
+	// Proxy mode: requests off the collector's paths go to the publisher's origin (see `callback` below).
+	const originProxy = config.proxy && new OriginProxy(config.proxy, { logger, registry: metrics.registry });
+
 	const browser = browserEndpoints(parts);
 	const router = new Router();
 	backendRoutes(router, parts);
@@ -152,7 +156,9 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	app.callback = () => {
 		const handleWithKoa = koaCallback();
 		// The http2 compatibility API has the request and response members the browser endpoints use.
-		return (req, res) => browser.serve(req as IncomingMessage, res as ServerResponse) ?? handleWithKoa(req, res);
+		const handle: typeof handleWithKoa = (req, res) =>
+			browser.serve(req as IncomingMessage, res as ServerResponse) ?? handleWithKoa(req, res);
+		return originProxy ? (originProxy.wrap(handle) as typeof handle) : handle;
 	};
 
 	return Object.assign(app, {
@@ -174,6 +180,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			if (options.store === undefined) await store.close();
 			await sessions.close?.();
 			await redis?.close();
+			originProxy?.close();
 		},
 	});
 }

@@ -110,6 +110,20 @@ const siteHost = nonEmptyString
 	})
 	.transform((host) => host.toLowerCase());
 
+/** `serve` as a reverse proxy in front of the publisher's site, injecting the script tag into its pages. */
+const proxy = z.strictObject({
+	/** Where every request that is not the collector's goes, e.g. `http://origin.internal:8080` (no path). */
+	origin: z
+		.string()
+		.refine((value) => {
+			const url = safeUrl(value);
+			return url !== undefined && /^https?:$/.test(url.protocol) && url.pathname === '/' && url.search === '' && url.hash === '';
+		}, 'must be an http or https origin without a path, like http://origin.internal:8080')
+		.transform((value) => new URL(value).origin),
+	/** How long the origin may take to start its answer (the answer itself may then take as long as it needs). */
+	timeoutMs: positiveInt.max(600_000).default(30_000),
+});
+
 const site = z.strictObject({
 	host: siteHost,
 	origins: z.array(httpOrigin).default([]),
@@ -262,6 +276,7 @@ export const configSchema = z.strictObject({
 				.default(30),
 		})
 		.prefault({}),
+	proxy: proxy.optional(),
 });
 
 export type CollectorConfig = z.output<typeof configSchema>;
@@ -275,6 +290,7 @@ export type BlueConicConfig = z.output<typeof blueconic>;
 export type ProfileMappingConfig = NonNullable<CollectorConfig['profileMapping']>;
 export type AttributeMapping = z.output<typeof attributeMapping>;
 export type ProfileSyncConfig = CollectorConfig['profileSync'];
+export type ProxyConfig = z.output<typeof proxy>;
 
 function safeUrl(value: string): URL | undefined {
 	try {
