@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { createBlueConicSegments } from './blueconic-segments/index.js';
 import { parseConfig } from './config/load.js';
 import type { CollectorConfigInput } from './config/schema.js';
 import { ApiKeys } from './http/api-key.js';
@@ -33,6 +34,8 @@ export interface CollectorOptions {
 	sdkScriptPath?: string;
 	/** BlueConic client tuning for profile sync (tests shorten retries; a custom fetch). */
 	blueconicClient?: ProfileSyncOptions['client'];
+	/** A fetch (and clock) for segment reads from BlueConic's REST API (tests). */
+	blueconicSegments?: { fetch?: typeof fetch; now?: () => number };
 }
 
 /** The collector: a Koa app, mountable in an existing one, with what its owner needs to run and stop it. */
@@ -80,6 +83,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			onUpstreamCall: (outcome) => metrics.sessionValidations.inc({ outcome }),
 			logger,
 		});
+	const blueconicSegments = createBlueConicSegments(config, { registry: metrics.registry, logger, ...options.blueconicSegments });
 	let draining = false;
 	const parts: CollectorParts = {
 		isDraining: () => draining,
@@ -88,6 +92,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		sessions,
 		store,
 		redis,
+		blueconicSegments,
 		apiKeys: new ApiKeys(config.apiKeys),
 		// Track as many sessions' windows as the store holds sessions, capped: windows live one minute. Windows have
 		// one size (`windowBytes`), so the cap bounds their heap: at most 200,000 × 260 B, 52 MB.
@@ -147,6 +152,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		async close() {
 			draining = true;
 			await profileSync?.close();
+			blueconicSegments?.close();
 			await store.close();
 			await sessions.close?.();
 			await redis?.close();

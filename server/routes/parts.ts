@@ -1,4 +1,5 @@
 import type { CollectorConfig } from '../config/schema.js';
+import type { BlueConicSegments } from '../blueconic-segments/index.js';
 import type { ApiKeys } from '../http/api-key.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import type { Sites } from '../http/sites.js';
@@ -21,6 +22,8 @@ export interface CollectorParts {
 	store: SegmentStore;
 	/** The process's Redis connections when `store.type` is `redis`. */
 	redis: RedisConnections | undefined;
+	/** Segments from BlueConic's REST API, when `segments.source` is not `browser`. */
+	blueconicSegments: BlueConicSegments | undefined;
 	apiKeys: ApiKeys;
 	reportRate: RateLimit;
 	metrics: CollectorMetrics;
