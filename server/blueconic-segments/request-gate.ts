@@ -11,6 +11,7 @@ export interface RequestGateOptions {
 	readonly maxConcurrent: number;
 	readonly perSecond: number;
 	readonly maxQueued: number;
+	/** The clock of the cooling-off (a test's clock may be moved); the rate is measured on the monotonic clock. */
 	readonly now: () => number;
 }
 
@@ -34,7 +35,7 @@ export class RequestGate {
 		}
 		this.#options = options;
 		this.#tokens = options.perSecond;
-		this.#tokensAt = options.now();
+		this.#tokensAt = performance.now();
 	}
 
 	/** Whether requests are held back after a 429/503, and until when (ms). */
@@ -78,7 +79,7 @@ export class RequestGate {
 
 	#pump(): void {
 		this.#refill();
-		while (this.#queue.length > 0 && this.#inFlight < this.#options.maxConcurrent && this.#tokens >= 1) {
+		while (this.coolingUntil() === 0 && this.#queue.length > 0 && this.#inFlight < this.#options.maxConcurrent && this.#tokens >= 1) {
 			this.#tokens--;
 			this.#queue.shift()?.start();
 		}
@@ -95,7 +96,7 @@ export class RequestGate {
 	}
 
 	#refill(): void {
-		const now = this.#options.now();
+		const now = performance.now();
 		const elapsedMs = Math.max(0, now - this.#tokensAt);
 		this.#tokens = Math.min(this.#options.perSecond, this.#tokens + (elapsedMs * this.#options.perSecond) / 1000);
 		this.#tokensAt = now;
