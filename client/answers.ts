@@ -1,20 +1,24 @@
 import { DecisionClientError } from './decision-client-error.js';
-import type { Decision, DecisionResult, SessionSegments } from './types.js';
+import type { Decision, DecisionResult, DecisionSource, SessionSegments } from './types.js';
 
 /** Checks of the collector's answers: a proxy or a version mismatch should fail loudly, not as a wrong decision. */
 
 const decisions: ReadonlySet<unknown> = new Set<Decision>(['yes', 'no', 'unknown']);
+const sources: ReadonlySet<unknown> = new Set<DecisionSource>(['browser', 'blueconic']);
 
 export function readDecideAnswer(json: unknown, expectedCount: number): DecisionResult[] {
 	const results = (json as { results?: unknown } | null)?.results;
 	if (
 		!Array.isArray(results) ||
 		results.length !== expectedCount ||
-		!results.every((item: { segment?: unknown; result?: unknown } | null) => typeof item?.segment === 'string' && decisions.has(item.result))
+		!results.every(
+			(item: { segment?: unknown; result?: unknown; source?: unknown } | null) =>
+				typeof item?.segment === 'string' && decisions.has(item.result) && (item.source === undefined || sources.has(item.source)),
+		)
 	) {
 		throw invalid('POST /plugins/blueconic/decide', `{"results":[{"segment","result"}]} with ${expectedCount} results`);
 	}
-	return results.map(({ segment, result }: DecisionResult) => ({ segment, result }));
+	return results.map(({ segment, result, source }: DecisionResult) => (source === undefined ? { segment, result } : { segment, result, source }));
 }
 
 export function readSessionSegmentsAnswer(json: unknown): SessionSegments {

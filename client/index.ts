@@ -6,11 +6,14 @@ import type { CallOptions, Decision, DecisionNode, DecisionResult, SessionSegmen
 
 export { DecisionClientError, isDecisionClientError } from './decision-client-error.js';
 export type { DecisionClientOptions } from './options.js';
-export type { CallOptions, Decision, DecisionNode, DecisionResult, SessionSegments } from './types.js';
+export type { CallOptions, Decision, DecisionNode, DecisionResult, DecisionSource, SessionSegments } from './types.js';
 
 /** Typed calls to the collector's backend API (see docs/client.md). Every failure is a `DecisionClientError`. */
 export interface DecisionClient {
-	/** Decides each node for a session, in order: `yes`, `no`, or `unknown` (no report held for the session). */
+	/**
+	 * Decides each node for a session, in order: `yes`, `no`, or `unknown` (no report held for the session), each with
+	 * its `source` (`browser` or `blueconic`, see docs/trust.md).
+	 */
 	decide(sessionId: string, nodes: readonly DecisionNode[], options?: CallOptions): Promise<{ results: DecisionResult[] }>;
 	/** Whether a session is in one segment (a `manual` node: any segment id, featured or not). */
 	isInSegment(sessionId: string, segmentId: string, options?: CallOptions): Promise<Decision>;

@@ -7,9 +7,14 @@ export interface DecisionNode {
 	segment: string;
 }
 
+/** Where an answer came from: the browser's segment report, or BlueConic's REST API (see docs/trust.md). */
+export type DecisionSource = 'browser' | 'blueconic';
+
 export interface DecisionResult {
 	segment: string;
 	result: Decision;
+	/** Absent only from collectors older than the `segments.source` setting. */
+	source?: DecisionSource;
 }
 
 /** What the collector holds for a session: its last reported segment ids and when they were reported. */

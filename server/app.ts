@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { createBlueConicSegments } from './blueconic-segments/index.js';
 import { parseConfig } from './config/load.js';
 import type { Redis } from 'ioredis';
 import type { CollectorConfig, CollectorConfigInput } from './config/schema.js';
@@ -41,6 +42,8 @@ export interface CollectorOptions {
 	sdkScriptPath?: string;
 	/** BlueConic client tuning for profile sync (tests shorten retries; a custom fetch). */
 	blueconicClient?: ProfileSyncOptions['client'];
+	/** A fetch (and clock) for segment reads from BlueConic's REST API (tests). */
+	blueconicSegments?: { fetch?: typeof fetch; now?: () => number };
 }
 
 /** The collector: a Koa app, mountable in an existing one, with what its owner needs to run and stop it. */
@@ -98,6 +101,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			onUpstreamCall: (outcome) => metrics.sessionValidations.inc({ outcome }),
 			logger,
 		});
+	const blueconicSegments = createBlueConicSegments(config, { registry: metrics.registry, logger, ...options.blueconicSegments });
 	if (redis !== undefined) {
 		logConnectionChanges(redis.commands, 'commands', logger);
 		readiness.add('store', () => isReachable(redis.commands));
@@ -109,6 +113,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		sessions,
 		store,
 		redis,
+		blueconicSegments,
 		apiKeys: new ApiKeys(config.apiKeys),
 		reportRate: createReportRate(config, redis, () => metrics.storeErrors.inc({ operation: 'rate_limit' })),
 		readiness,
@@ -177,6 +182,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		async close() {
 			draining = true;
 			await profileSync?.close();
+			blueconicSegments?.close();
 			if (options.store === undefined) await store.close();
 			await sessions.close?.();
 			await redis?.close();

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import { formatPath } from '../utils/format-path.js';
-import { type CollectorConfig, configSchema } from './schema.js';
+import { type CollectorConfig, collectorConfigSchema } from './schema.js';
 
 const envPrefix = 'env:';
 
@@ -32,7 +32,7 @@ export async function readConfigJson(path: string): Promise<unknown> {
  */
 export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
 	const problems: string[] = [];
-	return validateConfig(configSchema, resolveEnvReferences(input, [], env, problems), problems);
+	return validateConfig(collectorConfigSchema, resolveEnvReferences(input, [], env, problems), problems);
 }
 
 /**

@@ -206,6 +206,26 @@ const serverSettings = z
 	})
 	.prefault({});
 
+const blueconicSegments = z
+	.strictObject({
+		/** How long an email's BlueConic profile id is trusted; refreshed in the background before then. */
+		profileTtlSeconds: positiveInt.max(86_400).default(3_600),
+		/** How long "BlueConic has no profile for this email" is trusted; short, since profile sync may create one. */
+		noProfileTtlSeconds: positiveInt.max(86_400).default(60),
+		/** How long a profile's segments are trusted; refreshed in the background before then, served stale until twice it. */
+		segmentsTtlSeconds: positiveInt.max(86_400).default(300),
+		/** The longest a decision without its own `wait` (every backend `decide`) waits for BlueConic. */
+		lookupWaitMs: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(3_000).default(500),
+		/** Requests to BlueConic in flight at once, and started per second, from this process. */
+		maxConcurrentRequests: positiveInt.max(1_000).default(8),
+		requestsPerSecond: positiveInt.max(10_000).default(20),
+		/** Bound on the profiles (and emails) whose segments are cached. */
+		maxProfiles: positiveInt.default(100_000),
+		/** Heap the two caches may hold in total, whatever BlueConic and the session check send. */
+		maxBytes: positiveInt.max(Number.MAX_SAFE_INTEGER, 'must be a safe integer').default(64 * 1024 * 1024),
+	})
+	.prefault({});
+
 export const configSchema = z.strictObject({
 	session: z.strictObject({
 		cookieName: z
@@ -238,6 +258,17 @@ export const configSchema = z.strictObject({
 			 * least recently used sessions go first. It must hold the slots and ten of the largest reports.
 			 */
 			maxBytes: positiveInt.max(Number.MAX_SAFE_INTEGER, 'must be a safe integer').default(defaultMaxBytes),
+			/**
+			 * Whom a decision trusts (docs/trust.md): the browser's report (default), the browser and, until it has
+			 * reported, BlueConic's REST API, or only what BlueConic confirms for a signed-in session.
+			 */
+			source: z
+				.enum(['browser', 'browser+blueconic', 'verified'], 'must be "browser", "browser+blueconic" or "verified"')
+				.default('browser'),
+			/** Under `verified`, what decides for a session without an email: its browser report, or nothing (`unknown`). */
+			anonymous: z.enum(['browser', 'unknown'], 'must be "browser" or "unknown"').default('browser'),
+			/** How segments are read from BlueConic's REST API when `source` is not `browser`. */
+			blueconic: blueconicSegments,
 		})
 		.superRefine((segments, ctx) => {
 			// A limit that is itself invalid was reported already; the least maxBytes it implies would be noise.
@@ -279,7 +310,22 @@ export const configSchema = z.strictObject({
 	proxy: proxy.optional(),
 });
 
+/**
+ * The whole configuration, with the checks that span sections: reading segments from BlueConic needs its credentials.
+ */
+export const collectorConfigSchema = configSchema.superRefine((config, ctx) => {
+	if (config.segments.source !== 'browser' && config.blueconic === undefined) {
+		ctx.addIssue({
+			code: 'custom',
+			path: ['segments', 'source'],
+			message: `"${config.segments.source}" reads segments from BlueConic's REST API: it needs the "blueconic" section (baseUrl, clientId, clientSecret)`,
+		});
+	}
+});
+
 export type CollectorConfig = z.output<typeof configSchema>;
+export type SegmentsSource = CollectorConfig['segments']['source'];
+export type BlueConicSegmentsConfig = CollectorConfig['segments']['blueconic'];
 /** The configuration as written in the file (before defaults and `env:` references are applied). */
 export type CollectorConfigInput = z.input<typeof configSchema>;
 export type StoreConfig = CollectorConfig['store'];

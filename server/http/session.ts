@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../errors/http-error.js';
-import type { SessionClient, SessionValidator } from '../sessions/session-validator.js';
+import type { SessionClient, SessionIdentity, SessionValidator } from '../sessions/session-validator.js';
 import { sessionKeyOf } from '../store/session-key.js';
 
 export interface RequestSession {
 	sessionId: string;
 	/** The store key for the session (see `sessionKeyOf`). */
 	sessionKey: string;
+	/** Who it is, when the validator can tell (an email lets decisions ask BlueConic). */
+	identity?: SessionIdentity | undefined;
 }
 
 // Longer cookie values are not sessions any validator issues; refusing them early bounds the work per request.
@@ -32,7 +34,7 @@ export async function requireSession(
 	const check = await validator.validate(cookieValue, client);
 	switch (check.status) {
 		case 'valid':
-			return { sessionId: check.sessionId, sessionKey: sessionKeyOf(check.sessionId) };
+			return { sessionId: check.sessionId, sessionKey: sessionKeyOf(check.sessionId), identity: check.identity };
 		case 'invalid':
 			throw new HttpError(
 				401,

@@ -1,6 +1,8 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { decide } from '../decisions/decide.js';
+import { backendSessionIdentity } from '../blueconic-segments/backend-identity.js';
+import { decideWithSource } from '../blueconic-segments/index.js';
+import { trustSettingsOf } from '../blueconic-segments/trust-settings.js';
 import { HttpError } from '../errors/http-error.js';
 import { readJsonBody } from '../http/json-body.js';
 import { paths } from '../http/paths.js';
@@ -11,7 +13,7 @@ import { requireFeatured } from './featured.js';
 import type { CollectorParts } from './parts.js';
 
 /** For publishers' backends, behind an API key: decisions for any session, its segments, the featured list. */
-export function backendRoutes(router: Router, { config, store, apiKeys }: CollectorParts): void {
+export function backendRoutes(router: Router, { config, store, apiKeys, sessions, blueconicSegments }: CollectorParts): void {
 	const featured = config.featuredSegments;
 	const decideBody = decideBodySchema(config.segments.maxIdLength);
 
@@ -22,8 +24,16 @@ export function backendRoutes(router: Router, { config, store, apiKeys }: Collec
 		for (const [index, node] of request.nodes.entries()) {
 			if (node.type === 'featured') requireFeatured(featured, node.segment, `nodes[${index}].segment`);
 		}
-		const read = await store.read(sessionKeyOf(request.session));
-		ctx.body = { results: request.nodes.map(({ segment }) => ({ segment, result: decide(read, segment) })) };
+		const sessionKey = sessionKeyOf(request.session);
+		const results = await decideWithSource({
+			...trustSettingsOf(config, blueconicSegments),
+			segmentIds: request.nodes.map(({ segment }) => segment),
+			identity: blueconicSegments && (await backendSessionIdentity(sessions, request.session)),
+			read: () => store.read(sessionKey),
+			waitForReport: (ms) => store.waitForReport(sessionKey, ms),
+			waitMs: 0,
+		});
+		ctx.body = { results };
 	});
 
 	router.get(paths.sessionSegments, async (ctx) => {

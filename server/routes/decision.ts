@@ -1,5 +1,6 @@
 import type { CollectorConfig } from '../config/schema.js';
-import { decide } from '../decisions/decide.js';
+import { decideWithSource } from '../blueconic-segments/index.js';
+import { trustSettingsOf } from '../blueconic-segments/trust-settings.js';
 import { HttpError } from '../errors/http-error.js';
 import { requireSession, sessionClientOf } from '../http/session.js';
 import type { BrowserRoute } from './browser-route.js';
@@ -13,14 +14,21 @@ const noStore = Object.freeze({ 'Cache-Control': 'no-store' });
  * `GET /plugins/public/blueconic/decision?segment=ID` (or `featured=ID`, optional `wait=MS`): is the visitor of
  * this session in the segment? With `wait`, a session that has not reported yet gets until its first report.
  */
-export function getDecision({ config, sessions, store }: CollectorParts): BrowserRoute {
+export function getDecision({ config, sessions, store, blueconicSegments }: CollectorParts): BrowserRoute {
 	return async ({ req, query: queryString }) => {
 		const query = new URLSearchParams(queryString);
 		const segmentId = readSegmentQuery(query, config.featuredSegments, config.segments.maxIdLength);
 		const waitMs = readWait(query);
 		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions, sessionClientOf(req));
-		const read = waitMs > 0 ? await store.waitForReport(session.sessionKey, waitMs) : await store.read(session.sessionKey);
-		return { status: 200, headers: noStore, body: { segment: segmentId, result: decide(read, segmentId) } };
+		const [decision] = await decideWithSource({
+			...trustSettingsOf(config, blueconicSegments),
+			segmentIds: [segmentId],
+			identity: session.identity,
+			read: () => store.read(session.sessionKey),
+			waitForReport: (ms) => store.waitForReport(session.sessionKey, ms),
+			waitMs,
+		});
+		return { status: 200, headers: noStore, body: decision };
 	};
 }
 

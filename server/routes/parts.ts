@@ -1,4 +1,5 @@
 import type { CollectorConfig } from '../config/schema.js';
+import type { BlueConicSegments } from '../blueconic-segments/index.js';
 import type { ApiKeys } from '../http/api-key.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
 import type { Sites } from '../http/sites.js';
@@ -22,6 +23,8 @@ export interface CollectorParts {
 	store: SegmentStore;
 	/** The process's Redis connections when `store.type` is `redis`. */
 	redis: RedisConnections | undefined;
+	/** Segments from BlueConic's REST API, when `segments.source` is not `browser`. */
+	blueconicSegments: BlueConicSegments | undefined;
 	apiKeys: ApiKeys;
 	/** Reports per session and minute: in this process, or across instances when Redis is configured. */
 	reportRate: RateLimiter;

@@ -41,13 +41,13 @@ describe('decide', () => {
 			]),
 		).toEqual({
 			results: [
-				{ segment: 'sports-fans', result: 'yes' },
-				{ segment: 'premium-prospects', result: 'no' },
-				{ segment: 'tech-readers', result: 'yes' },
+				{ segment: 'sports-fans', result: 'yes', source: 'browser' },
+				{ segment: 'premium-prospects', result: 'no', source: 'browser' },
+				{ segment: 'tech-readers', result: 'yes', source: 'browser' },
 			],
 		});
 		expect(await client.decide(silent, [{ type: 'featured', segment: 'sports-fans' }])).toEqual({
-			results: [{ segment: 'sports-fans', result: 'unknown' }],
+			results: [{ segment: 'sports-fans', result: 'unknown', source: 'browser' }],
 		});
 	});
 

@@ -60,18 +60,25 @@ export type Fault =
 	 */
 	| { readonly kind: 'rewrite'; readonly rewrite: (answer: unknown) => unknown }
 	/** Wait, then answer normally: a slow BlueConic (or, past the client's timeout, a timed-out request). */
-	| { readonly kind: 'delay'; readonly delayMs: number }
+	| {
+			readonly kind: 'delay';
+			readonly delayMs: number;
+			/** Ends the wait early when it resolves: a test holds an answer until it has looked at the state. */
+			readonly release?: Promise<void>;
+	  }
 	/** Close the connection without answering: a network error. */
 	| { readonly kind: 'drop' };
 
 export interface FaultInjection {
 	/** How many matching requests get the fault. Default 1; `Infinity` until removed. */
 	readonly times?: number;
-	/** Which requests: profile writes (default), token requests, or any. */
-	readonly target?: 'profiles' | 'token' | 'any';
+	/** Which requests: profile writes (default), token requests, profile reads (`GET /rest/v2/profiles...`), or any. */
+	readonly target?: FaultTarget;
 	/** Narrows the target further. */
 	readonly when?: (request: LoggedRequest) => boolean;
 }
+
+export type FaultTarget = 'profiles' | 'token' | 'profile-reads' | 'any';
 
 export interface InjectedFault {
 	remaining(): number;
@@ -90,6 +97,11 @@ export interface FakeBlueConic {
 	inject(fault: Fault & FaultInjection): InjectedFault;
 	/** Profiles with this email consent to these objectives (also before the profile exists). */
 	setConsentedObjectives(email: string, objectiveIds: readonly string[]): void;
+	/**
+	 * The dynamic segments the profile with this email is in now (`GET /rest/v2/profiles/{id}?expand=profile.segments`);
+	 * creates the profile if there is none. Returns its id.
+	 */
+	setSegments(email: string, segments: readonly { id: string; name?: string }[]): string;
 	/** Makes every token issued so far invalid, as if they had expired or were revoked. */
 	expireTokens(): void;
 	close(): Promise<void>;
@@ -101,7 +113,7 @@ const propertyStrategies = new Set(['SET', 'ADD', 'SET_IF_EMPTY', 'INCREMENT', '
 interface ActiveFault {
 	readonly fault: Fault;
 	remaining: number;
-	readonly target: 'profiles' | 'token' | 'any';
+	readonly target: FaultTarget;
 	readonly when: ((request: LoggedRequest) => boolean) | undefined;
 }
 
@@ -126,6 +138,7 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 	// property id → value → profile ids, so matching stays fast with tens of thousands of profiles.
 	const index = new Map<string, Map<string, Set<string>>>();
 	const consentByEmail = new Map<string, Set<string>>();
+	const segmentsByProfileId = new Map<string, { id: string; name: string }[]>();
 	const faults: ActiveFault[] = [];
 	const requests: LoggedRequest[] = [];
 	const acceptedEntries: FakeBlueConic['acceptedEntries'] = [];
@@ -284,7 +297,9 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 		if (byId?.[1]) {
 			const profile = profilesById.get(decodeURIComponent(byId[1]));
 			if (!profile) sendJson(response, logged, 404, { code: 'NOT_FOUND', message: 'No such profile', errors: [] });
-			else sendJson(response, logged, 200, profileJson(profile));
+			else if ((logged.query.expand ?? '').split(',').includes('profile.segments')) {
+				sendJson(response, logged, 200, { ...profileJson(profile), segments: segmentsByProfileId.get(profile.id) ?? [] });
+			} else sendJson(response, logged, 200, profileJson(profile));
 			return;
 		}
 		const { property, value } = logged.query;
@@ -293,15 +308,25 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 			const profile = profilesById.get(id);
 			return profile ? [profileJson(profile)] : [];
 		});
-		sendJson(response, logged, 200, { profiles: found, total: found.length });
+		sendJson(response, logged, 200, {
+			profiles: found,
+			itemsPerPage: Math.max(found.length, 1),
+			startIndex: 0,
+			totalPages: found.length === 0 ? 0 : 1,
+			totalResults: found.length,
+			total: found.length,
+		});
 	}
 
 	function takeFault(logged: LoggedRequest): Fault | undefined {
 		const isToken = logged.path === '/rest/v2/oauth/token';
 		const isProfiles = logged.path === '/rest/v2/profiles' && logged.method === 'PUT';
+		const isProfileRead = logged.path.startsWith('/rest/v2/profiles') && logged.method === 'GET';
 		for (const active of faults) {
 			if (active.remaining <= 0) continue;
-			const targeted = active.target === 'any' || (active.target === 'token' ? isToken : isProfiles);
+			const targeted =
+				active.target === 'any' ||
+				(active.target === 'token' ? isToken : active.target === 'profile-reads' ? isProfileRead : isProfiles);
 			if (!targeted || (active.when && !active.when(logged))) continue;
 			active.remaining--;
 			return active.fault;
@@ -340,6 +365,10 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 				await new Promise<void>((resolve) => {
 					const timer = setTimeout(resolve, fault.delayMs);
 					response.once('close', () => {
+						clearTimeout(timer);
+						resolve();
+					});
+					void fault.release?.then(() => {
 						clearTimeout(timer);
 						resolve();
 					});
@@ -393,6 +422,16 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 		},
 		setConsentedObjectives(email, objectiveIds) {
 			consentByEmail.set(email, new Set(objectiveIds));
+		},
+		setSegments(email, segments) {
+			let profile = profiles.get(email);
+			if (!profile) {
+				profile = { id: `profile-${nextProfileNumber++}`, properties: { [emailPropertyId]: [email] }, writes: 1 };
+				profilesById.set(profile.id, profile);
+				indexProfile(profile, 'add');
+			}
+			segmentsByProfileId.set(profile.id, segments.map(({ id, name }) => ({ id, name: name ?? id })));
+			return profile.id;
 		},
 		expireTokens() {
 			tokens.clear();

@@ -101,8 +101,25 @@ describe('fake BlueConic REST server', () => {
 		});
 		expect(await response.json()).toEqual({
 			profiles: [{ id: fake.profiles.get('b@example.com')?.id, properties: [{ id: 'email', values: ['b@example.com'] }] }],
+			itemsPerPage: 1,
+			startIndex: 0,
+			totalPages: 1,
+			totalResults: 1,
 			total: 1,
 		});
+	});
+
+	it("answers a profile's segments with expand=profile.segments", async () => {
+		const accessToken = await bearer();
+		const profileId = fake.setSegments('c@example.com', [{ id: 'sports', name: 'Sports fans' }]);
+		const read = (query: string) =>
+			fetch(`${fake.url}/rest/v2/profiles/${profileId}${query}`, { headers: { authorization: `Bearer ${accessToken}` } }).then((r) => r.json());
+		expect(await read('?expand=profile.segments')).toEqual({
+			id: profileId,
+			properties: [{ id: 'email', values: ['c@example.com'] }],
+			segments: [{ id: 'sports', name: 'Sports fans' }],
+		});
+		expect(await read('')).not.toHaveProperty('segments');
 	});
 
 	it('injects failures for the next requests only', async () => {

@@ -72,7 +72,7 @@ describe('blueconic-bridge serve', () => {
 		cli.child.kill('SIGTERM');
 		const answer = await inFlight;
 		expect(answer.status).toBe(200);
-		expect(answer.json).toEqual({ segment: 'a', result: 'unknown' });
+		expect(answer.json).toEqual({ segment: 'a', result: 'unknown', source: 'browser' });
 		expect(await cli.exited).toBe(0);
 	});
 

@@ -16,6 +16,18 @@ describe('parseConfig', () => {
 			maxIdLength: 200,
 			postsPerMinute: 60,
 			maxBytes: 256 * 1024 * 1024,
+			source: 'browser',
+			anonymous: 'browser',
+			blueconic: {
+				profileTtlSeconds: 3600,
+				noProfileTtlSeconds: 60,
+				segmentsTtlSeconds: 300,
+				lookupWaitMs: 500,
+				maxConcurrentRequests: 8,
+				requestsPerSecond: 20,
+				maxProfiles: 100_000,
+				maxBytes: 64 * 1024 * 1024,
+			},
 		});
 		expect(config.apiKeys).toEqual([]);
 		expect(config.featuredSegments).toEqual({});

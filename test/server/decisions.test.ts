@@ -37,10 +37,10 @@ function backend(path: string, init: { method?: string; body?: unknown; key?: st
 describe('GET /plugins/public/blueconic/decision', () => {
 	it('answers unknown before any report, then yes or no', async () => {
 		const sessionId = newSession();
-		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'unknown' });
+		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'unknown', source: 'browser' });
 		await report(sessionId, ['sports']);
-		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'yes' });
-		expect((await askDecision(running.url, sessionId, 'segment=golf')).json).toEqual({ segment: 'golf', result: 'no' });
+		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'yes', source: 'browser' });
+		expect((await askDecision(running.url, sessionId, 'segment=golf')).json).toEqual({ segment: 'golf', result: 'no', source: 'browser' });
 	});
 
 	it('sends its JSON with a Content-Length (not chunked), errors included', async () => {
@@ -54,14 +54,14 @@ describe('GET /plugins/public/blueconic/decision', () => {
 	it('answers no, not unknown, after an empty report', async () => {
 		const sessionId = newSession();
 		await report(sessionId, []);
-		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'no' });
+		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'no', source: 'browser' });
 	});
 
 	it('decides on a featured segment', async () => {
 		const sessionId = newSession();
 		await report(sessionId, ['premium']);
 		const response = await askDecision(running.url, sessionId, 'featured=premium');
-		expect(response.json).toEqual({ segment: 'premium', result: 'yes' });
+		expect(response.json).toEqual({ segment: 'premium', result: 'yes', source: 'browser' });
 		expect(response.headers['cache-control']).toBe('no-store');
 	});
 
@@ -84,13 +84,13 @@ describe('GET /plugins/public/blueconic/decision', () => {
 		const pending = askDecision(running.url, sessionId, 'segment=sports&wait=3000');
 		setTimeout(() => void report(sessionId, ['sports']), 100);
 		const response = await pending;
-		expect(response.json).toEqual({ segment: 'sports', result: 'yes' });
+		expect(response.json).toEqual({ segment: 'sports', result: 'yes', source: 'browser' });
 		expect(Date.now() - startedAt).toBeLessThan(2_500);
 	});
 
 	it('with wait, answers unknown when no report arrives in time', async () => {
 		const response = await askDecision(running.url, newSession(), 'segment=sports&wait=50');
-		expect(response.json).toEqual({ segment: 'sports', result: 'unknown' });
+		expect(response.json).toEqual({ segment: 'sports', result: 'unknown', source: 'browser' });
 	});
 
 	it('refuses a segment id longer than maxIdLength, as the backend lookup does', async () => {
@@ -118,7 +118,7 @@ describe('GET /plugins/public/blueconic/decision', () => {
 				stream.on('end', () => resolve(text));
 				stream.on('error', reject);
 			});
-			expect(JSON.parse(body)).toEqual({ segment: 'sports', result: 'yes' });
+			expect(JSON.parse(body)).toEqual({ segment: 'sports', result: 'yes', source: 'browser' });
 		} finally {
 			session.close();
 			await new Promise((resolve) => server.close(resolve));
@@ -155,7 +155,7 @@ describe('GET /plugins/public/blueconic/decision', () => {
 				headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
 				body: JSON.stringify({ session: 'user-7', nodes: [{ type: 'manual', segment: 'sports' }] }),
 			});
-			expect(decided.json).toEqual({ results: [{ segment: 'sports', result: 'yes' }] });
+			expect(decided.json).toEqual({ results: [{ segment: 'sports', result: 'yes', source: 'browser' }] });
 		} finally {
 			await signed.stop();
 		}
@@ -180,16 +180,16 @@ describe('POST /plugins/blueconic/decide', () => {
 		expect(response.status).toBe(200);
 		expect(response.json).toEqual({
 			results: [
-				{ segment: 'sports', result: 'yes' },
-				{ segment: 'premium', result: 'no' },
-				{ segment: 'raw-123', result: 'yes' },
+				{ segment: 'sports', result: 'yes', source: 'browser' },
+				{ segment: 'premium', result: 'no', source: 'browser' },
+				{ segment: 'raw-123', result: 'yes', source: 'browser' },
 			],
 		});
 		const unknown = await backend('/plugins/blueconic/decide', {
 			method: 'POST',
 			body: { session: 'never-seen', nodes: [{ type: 'manual', segment: 'sports' }] },
 		});
-		expect(unknown.json).toEqual({ results: [{ segment: 'sports', result: 'unknown' }] });
+		expect(unknown.json).toEqual({ results: [{ segment: 'sports', result: 'unknown', source: 'browser' }] });
 	});
 
 	it('refuses a featured node naming a segment that is not featured', async () => {

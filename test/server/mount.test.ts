@@ -35,7 +35,7 @@ describe('the collector mounted in another Koa app', () => {
 		expect(post.status).toBe(204);
 		expect(post.headers['access-control-allow-origin']).toBe('http://app.publisher.test:8080');
 		const decision = await askDecision(url, sessionId, 'featured=sports');
-		expect(decision.json).toEqual({ segment: 'sports', result: 'yes' });
+		expect(decision.json).toEqual({ segment: 'sports', result: 'yes', source: 'browser' });
 		const refused = await send(`${url}/plugins/public/blueconic/segments`, { method: 'POST', body: '[1]', headers });
 		expect(refused.status).toBe(415);
 		expect(errorCode(refused)).toBe('unsupported_media_type');

@@ -1,0 +1,83 @@
+import type { Registry } from 'prom-client';
+import type { LogSink } from '../blueconic/log-sink.js';
+import { createTokenProvider } from '../blueconic/token-provider.js';
+import type { CollectorConfig } from '../config/schema.js';
+import { resolveBackoffPolicy } from '../utils/backoff.js';
+import { createBlueConicSegmentsMetrics } from './metrics.js';
+import { createProfileReader } from './profile-reader.js';
+import { RequestGate } from './request-gate.js';
+import { type BlueConicAnswer, SegmentCache } from './segment-cache.js';
+
+export { decideWithSource, type DecisionSource, type SourcedDecision } from './decide-with-source.js';
+export type { BlueConicAnswer } from './segment-cache.js';
+
+/** Segments read from BlueConic's REST API for signed-in sessions (`segments.source` other than `browser`). */
+export interface BlueConicSegments {
+	lookup(email: string, budgetMs: number): Promise<BlueConicAnswer>;
+	/** Counts browser claims a `verified` decision ignored, and logs them (never the session or the email). */
+	ignoredClaims(count: number): void;
+	close(): void;
+}
+
+export interface BlueConicSegmentsOptions {
+	readonly registry: Registry;
+	readonly logger: LogSink;
+	readonly fetch?: typeof fetch;
+	readonly now?: () => number;
+}
+
+// Lookups queued behind the concurrency and rate bounds; past it a lookup is refused and its decision falls back.
+const maxQueuedRequests = 1_000;
+
+/** Builds the reader, gate and caches, or `undefined` when decisions trust the browser only. */
+export function createBlueConicSegments(config: CollectorConfig, options: BlueConicSegmentsOptions): BlueConicSegments | undefined {
+	if (config.segments.source === 'browser') return undefined;
+	const credentials = config.blueconic;
+	// The schema refuses another source without a `blueconic` section; this guards callers that skip it.
+	if (credentials === undefined) throw new TypeError(`segments.source "${config.segments.source}" needs the blueconic section`);
+	const settings = config.segments.blueconic;
+	const now = options.now ?? Date.now;
+	const fetchFn = options.fetch ?? globalThis.fetch;
+	const metrics = createBlueConicSegmentsMetrics(options.registry);
+	// Its own token: a token request is retried briefly (a decision's budget bounds how long anyone waits for it).
+	const tokens = createTokenProvider({
+		config: credentials,
+		policy: resolveBackoffPolicy({ maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 500, maxRetryAfterMs: 1_000 }),
+		refreshMarginMs: 60_000,
+		fetch: fetchFn,
+		now,
+		events: {},
+		logger: options.logger,
+	});
+	const gate = new RequestGate({
+		maxConcurrent: settings.maxConcurrentRequests,
+		perSecond: settings.requestsPerSecond,
+		maxQueued: maxQueuedRequests,
+		now,
+	});
+	const cache = new SegmentCache({
+		config: settings,
+		reader: createProfileReader({
+			baseUrl: credentials.baseUrl,
+			emailPropertyId: config.profileMapping?.emailPropertyId ?? 'email',
+			timeoutMs: Math.min(credentials.timeoutMs, 5_000),
+			tokens,
+			fetch: fetchFn,
+			now,
+			maxSegments: config.segments.maxPerSession,
+			maxIdLength: config.segments.maxIdLength,
+		}),
+		gate,
+		now,
+		events: metrics.cacheEvents,
+		logger: options.logger,
+	});
+	return {
+		lookup: (email, budgetMs) => cache.lookup(email, budgetMs),
+		ignoredClaims(count) {
+			metrics.ignoredBrowserClaims.inc(count);
+			options.logger.info({ segments: count }, 'ignored browser segment claims that BlueConic does not confirm');
+		},
+		close: () => gate.close(),
+	};
+}
