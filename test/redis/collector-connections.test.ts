@@ -26,7 +26,7 @@ describe('a collector configured with a Redis store', () => {
 		const running = await startCollector(testConfig({ store: { type: 'redis', url: server.url, keyPrefix: 'conn:' } }));
 		const sessionId = running.collector.memorySessions!.create();
 		expect((await reportSegments(running.url, sessionId, ['sports'])).status).toBe(204);
-		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'yes' });
+		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toEqual({ segment: 'sports', result: 'yes', source: 'browser' });
 		expect(await observer.keys('conn:s:*')).toHaveLength(1);
 		expect((await send(`${running.url}/readyz`)).json).toEqual({ status: 'ready', checks: { store: 'ok' } });
 		// The command connection and the one subscriber connection.

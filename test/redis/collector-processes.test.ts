@@ -53,7 +53,7 @@ async function expectWaitOnBAnsweredByPostOnA(a: CollectorProcess, b: CollectorP
 	await expect.poll(() => redis.pubsub('NUMSUB', channel), { interval: 20 }).toEqual([channel, 1]);
 	expect((await reportSegments(a.url, cookie, ['sports'])).status).toBe(204);
 	const answer = await waiting;
-	expect(answer.json).toEqual({ segment: 'sports', result: 'yes' });
+	expect(answer.json).toEqual({ segment: 'sports', result: 'yes', source: 'browser' });
 	expect(Date.now() - startedAt).toBeLessThan(3_000);
 }
 
@@ -179,7 +179,7 @@ describe('collector processes while Redis is down', () => {
 			headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
 			body: JSON.stringify({ session: visitor.sessionId, nodes: [{ type: 'manual', segment: 'sports' }] }),
 		});
-		expect(decided.json).toEqual({ results: [{ segment: 'sports', result: 'unknown' }] });
+		expect(decided.json).toEqual({ results: [{ segment: 'sports', result: 'unknown', source: 'browser' }] });
 		const segments = await backendGet(b, visitor.sessionId);
 		expect(segments.status).toBe(503);
 		expect(errorCode(segments)).toBe('store_unavailable');

@@ -128,7 +128,7 @@ describe('answers that read the whole body', () => {
 			expect(first).toMatchObject({ status: 204, connection: 'keep-alive' });
 			const second = await askDecision(running.url, sessionId, 'segment=a', { agent });
 			expect(second.status).toBe(200);
-			expect(second.json).toEqual({ segment: 'a', result: 'yes' });
+			expect(second.json).toEqual({ segment: 'a', result: 'yes', source: 'browser' });
 		} finally {
 			agent.destroy();
 		}

@@ -82,7 +82,7 @@ describe('listen().stop(): a bounded shutdown', () => {
 		const answer = askDecision(running.url, sessionId, 'segment=a&wait=1000');
 		await arrived;
 		const stopped = running.stop();
-		expect((await answer).json).toEqual({ segment: 'a', result: 'unknown' });
+		expect((await answer).json).toEqual({ segment: 'a', result: 'unknown', source: 'browser' });
 		expect(await stopped).toEqual({ status: 'finished' });
 	});
 
