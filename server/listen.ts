@@ -34,6 +34,7 @@ export async function listen(collector: Collector, { port, host }: { port: numbe
 	server.maxConnections = settings.maxConnections;
 	collector.metrics.observeConnections(server);
 	const requests = trackRequestsInFlight(server);
+	collector.metrics.observeRequestsInFlight(requests);
 	const url = await startListening(server, port, host);
 	let stopping: Promise<ShutdownOutcome> | undefined;
 	return {

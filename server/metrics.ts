@@ -14,6 +14,8 @@ export interface CollectorMetrics {
 	observeRequest(route: string, method: string, status: number, startedAt: bigint): void;
 	/** Counts the connections `server` holds and those it refuses past `server.maxConnections`. */
 	observeConnections(server: Server): void;
+	/** Reads the requests `listen()` is answering when scraped (what a shutdown waits for). */
+	observeRequestsInFlight(requests: { readonly count: number }): void;
 }
 
 /** What the gauges read when scraped. */
@@ -50,6 +52,15 @@ export function createMetrics({ sessionsHeld, ready, storeBytes }: MetricSources
 			this.set(openConnections);
 		},
 	});
+	let requestsInFlight: { readonly count: number } | undefined;
+	new Gauge({
+		name: 'blueconic_bridge_http_requests_in_flight',
+		help: 'HTTP requests received and not answered yet, decisions waiting for a first report included.',
+		registers: [registry],
+		collect() {
+			this.set(requestsInFlight?.count ?? 0);
+		},
+	});
 	const refusedConnections = new Counter({
 		name: 'blueconic_bridge_connections_refused_total',
 		help: 'Connections closed as soon as accepted because server.maxConnections were open.',
@@ -60,6 +71,9 @@ export function createMetrics({ sessionsHeld, ready, storeBytes }: MetricSources
 		observeRequest(route, method, status, startedAt) {
 			requests.inc({ route, method, status });
 			requestSeconds.observe({ route }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+		},
+		observeRequestsInFlight(requests) {
+			requestsInFlight = requests;
 		},
 		observeConnections(server) {
 			server.on('connection', (socket: Socket) => {

@@ -99,7 +99,7 @@ const siteHost = nonEmptyString
 	.superRefine((value, ctx) => {
 		if (value === '' || isHostName(value.toLowerCase())) return; // empty: reported already
 		// What was most likely meant (`https://WWW.Example.com:8080/x` → `www.example.com`), shown as the example.
-		const meant = safeUrl(value.includes('://') ? value : `http://${value}`)?.hostname;
+		const meant = safeUrl(value.includes('://') ? value : `http://${value}`)?.hostname.replace(/\.$/, '');
 		ctx.addIssue({
 			code: 'custom',
 			message:
@@ -348,7 +348,8 @@ function safeUrl(value: string): URL | undefined {
 
 /** `www.example.com`, `localhost`, `127.0.0.1` or `[::1]`, in lower case, and nothing else. */
 function isHostName(host: string): boolean {
-	const shaped = /^[a-z0-9._-]+$/.test(host) || /^\[[0-9a-f:.]+\]$/.test(host);
+	// A trailing dot (`www.example.com.`) is a fully qualified name that browsers do not send in `Host`.
+	const shaped = (/^[a-z0-9._-]+$/.test(host) && !host.endsWith('.')) || /^\[[0-9a-f:.]+\]$/.test(host);
 	// The URL parser has the last word: it turns `127.1` into `127.0.0.1`, as browsers do before sending `Host`.
 	return shaped && safeUrl(`http://${host}`)?.hostname === host;
 }

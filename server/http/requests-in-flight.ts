@@ -11,7 +11,8 @@ export interface RequestsInFlight {
 export function trackRequestsInFlight(server: Server): RequestsInFlight {
 	let count = 0;
 	const waiting: Array<() => void> = [];
-	server.on('request', (_request, response) => {
+	// Before the handler runs, so that a request is counted from its first line of handling (a scrape counts itself).
+	server.prependListener('request', (_request, response) => {
 		count++;
 		// 'close' comes once the answer has been handed to the OS, or when the client went away before it.
 		response.once('close', () => {

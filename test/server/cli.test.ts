@@ -67,8 +67,10 @@ describe('blueconic-bridge serve', () => {
 		const inFlight = send(`${url}/plugins/public/blueconic/decision?segment=a&wait=3000`, {
 			headers: { cookie: `blaize_session=${cookie}` },
 		});
-		// The child process has no hook to say the request arrived: give it a second, a third of the wait.
-		await new Promise((resolve) => setTimeout(resolve, 1_000));
+		// Signal once the child is answering it: the scrape is the other request in flight then.
+		await expect
+			.poll(async () => (await send(`${url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } })).text)
+			.toMatch(/^blueconic_bridge_http_requests_in_flight 2$/m);
 		cli.child.kill('SIGTERM');
 		const answer = await inFlight;
 		expect(answer.status).toBe(200);
