@@ -12,6 +12,7 @@ import { type CollectorMetrics, createMetrics } from './metrics.js';
 import { backendRoutes } from './routes/backend.js';
 import { browserEndpoints } from './routes/browser.js';
 import { createProfileSync, type ProfileSync, type ProfileSyncOptions } from './profile-sync/index.js';
+import { createProfileSyncQueue, type ProfileSyncQueue } from './profile-sync/queue/index.js';
 import { opsRoutes } from './routes/ops.js';
 import type { CollectorParts } from './routes/parts.js';
 import { profileSyncRoutes } from './routes/profile-sync.js';
@@ -43,6 +44,8 @@ export interface Collector extends Koa {
 	memorySessions: MemorySessions | undefined;
 	/** Profile sync, when the configuration has a `blueconic` section. */
 	profileSync: ProfileSync | undefined;
+	/** The durable profile-sync queue, with `blueconic` and a Redis `store` (its worker runs here unless `profileSync.worker` is false). */
+	profileSyncQueue: ProfileSyncQueue | undefined;
 	/** Makes `/healthz` answer 503 so load balancers drain this instance; call at the start of a shutdown. */
 	startDraining(): void;
 	/** Releases timers, waiters and connections; call after the HTTP server has stopped. */
@@ -80,6 +83,19 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		logger,
 	};
 
+	const profileSyncQueue =
+		config.blueconic && redis
+			? createProfileSyncQueue({
+					redis,
+					blueconic: config.blueconic,
+					profileMapping: config.profileMapping,
+					profileSync: config.profileSync,
+					runWorker: config.profileSync.worker,
+					registry: metrics.registry,
+					logger,
+					...(options.blueconicClient ? { client: options.blueconicClient } : {}),
+				})
+			: undefined;
 	const profileSync =
 		config.blueconic &&
 		createProfileSync({
@@ -89,6 +105,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			registry: metrics.registry,
 			logger,
 			...(options.blueconicClient ? { client: options.blueconicClient } : {}),
+			queue: profileSyncQueue,
 		});
 
 	const browser = browserEndpoints(parts);
@@ -125,12 +142,14 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		store,
 		memorySessions: sessions instanceof MemorySessions ? sessions : undefined,
 		profileSync,
+		profileSyncQueue,
 		startDraining() {
 			draining = true;
 		},
 		async close() {
 			draining = true;
 			await profileSync?.close();
+			await profileSyncQueue?.close();
 			await store.close();
 			await sessions.close?.();
 			await redis?.close();
