@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 import { runServeCommand, serveUsage } from './commands/serve.js';
 import { runSyncCommand, syncUsage } from './commands/sync.js';
+import { queueUsage, runQueueCommand } from './commands/queue.js';
+import { runWorkerCommand, workerUsage } from './commands/worker.js';
 
 const usage = `usage:
   ${serveUsage}
   ${syncUsage}
+  ${workerUsage}
+  ${queueUsage}
 `;
 
 const [command, ...rest] = process.argv.slice(2);
@@ -17,6 +21,12 @@ switch (command) {
 		break;
 	case 'sync':
 		exitCode = await runSyncCommand(rest, io);
+		break;
+	case 'worker':
+		exitCode = await runWorkerCommand(rest, io);
+		break;
+	case 'queue':
+		exitCode = await runQueueCommand(rest, io);
 		break;
 	case undefined:
 	case '--help':

@@ -1,4 +1,3 @@
-import { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { LogSink } from '../../blueconic/log-sink.js';
 import { silentLogSink } from '../../blueconic/log-sink.js';
@@ -7,13 +6,14 @@ import type { BlueConicConfig, ProfileMappingConfig, ProfileSyncConfig } from '.
 import type { RedisConnections } from '../../redis/connections.js';
 import { createProfileSyncMetrics, createProfileSyncQueueMetrics } from '../metrics.js';
 import type { SyncUser } from '../sync-user.js';
+import { type QueueJobCounts, readJobCounts } from './inspect.js';
 import { createProfileEnqueuer, type ProfileQueueJobs, type QueuedUserResult } from './enqueue.js';
-import type { ProfileJobData, ProfileJobResult } from './job-data.js';
-import { bullPrefix, profileSyncQueueName } from './keys.js';
-import { PendingProfiles } from './pending-profiles.js';
-import { type ProfileSyncWorker, startProfileSyncWorker, throttledWarning } from './worker.js';
+import { openProfileQueue } from './open-queue.js';
+import type { PendingProfiles } from './pending-profiles.js';
+import { type ProfileSyncWorker, startProfileSyncWorker } from './worker.js';
 
 export type { QueuedUserResult } from './enqueue.js';
+export type { QueueJobCounts } from './inspect.js';
 export type { ProfileJobData, ProfileJobResult } from './job-data.js';
 export { isQueueUnavailableError, QueueUnavailableError } from './queue-unavailable-error.js';
 
@@ -33,8 +33,6 @@ export interface ProfileSyncQueueOptions {
 	readonly client?: Omit<BlueConicClientOptions, 'config' | 'events' | 'logger' | 'retry'>;
 }
 
-/** Job counts by state, as `blueconic-bridge queue status` and the depth gauge show them. */
-export type QueueJobCounts = Readonly<Record<'waiting' | 'active' | 'delayed' | 'prioritized' | 'failed', number>>;
 
 export interface ProfileSyncQueue {
 	/** Queues users (see `createProfileEnqueuer`); throws `QueueUnavailableError` when Redis cannot take them. */
@@ -61,26 +59,13 @@ const reachableTimeoutMs = 1_000;
 export function createProfileSyncQueue(options: ProfileSyncQueueOptions): ProfileSyncQueue {
 	const { redis, profileSync } = options;
 	const logger = options.logger ?? silentLogSink;
-	const connection = redis.queue();
-	const jobs: ProfileQueueJobs = new Queue<ProfileJobData, ProfileJobResult, string>(profileSyncQueueName, {
-		connection,
-		prefix: bullPrefix(redis.keyPrefix),
-	});
-	jobs.on('error', throttledWarning(logger, 'the profile-sync queue cannot reach Redis; it retries on its own'));
-	const pending = new PendingProfiles(connection, redis.keyPrefix);
+	const { connection, jobs, pending } = openProfileQueue(redis, logger);
 	const profileMapping: ProfileMappingConfig = options.profileMapping ?? { emailPropertyId: 'email', attributes: [] };
 	const metrics = createProfileSyncMetrics(options.registry);
 
 	async function jobCounts(): Promise<QueueJobCounts> {
 		if (connection.status !== 'ready') throw new Error('Redis is not connected');
-		const counts = await jobs.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
-		return {
-			waiting: counts.waiting ?? 0,
-			active: counts.active ?? 0,
-			delayed: counts.delayed ?? 0,
-			prioritized: counts.prioritized ?? 0,
-			failed: counts.failed ?? 0,
-		};
+		return readJobCounts(jobs);
 	}
 	const queueMetrics = createProfileSyncQueueMetrics(options.registry, () => withTimeout(jobCounts(), reachableTimeoutMs));
 
