@@ -1,4 +1,9 @@
+import { Registry } from 'prom-client';
+import { expect } from 'vitest';
+import { parseConfig } from '../../server/config/load.js';
 import type { CollectorConfigInput } from '../../server/config/schema.js';
+import { createProfileSyncQueue, type ProfileSyncQueue } from '../../server/profile-sync/queue/index.js';
+import { RedisConnections } from '../../server/redis/connections.js';
 import type { FakeBlueConic } from '../fakes/blueconic-rest.js';
 import { profileMapping } from '../profile-sync/helpers.js';
 import { apiKey, testConfig } from '../server/collector-fixture.js';
@@ -50,4 +55,44 @@ export function postProfiles(baseUrl: string, body: unknown): Promise<TestRespon
 let prefixes = 0;
 export function freshKeyPrefix(): string {
 	return `t${process.pid}-${++prefixes}:`;
+}
+
+/** A worker of its own (as `blueconic-bridge worker` runs one), on its own Redis connections. */
+export async function startQueueWorker(
+	redis: RedisServer,
+	fake: FakeBlueConic,
+	keyPrefix: string,
+	profileSync: Record<string, unknown> = {},
+): Promise<{ queue: ProfileSyncQueue; registry: Registry; stop(): Promise<void> }> {
+	const config = parseConfig(queuedCollectorConfig(redis, fake, keyPrefix, profileSync));
+	if (config.store.type !== 'redis' || config.blueconic === undefined) throw new Error('a queue config needs redis and blueconic');
+	const connections = new RedisConnections({ url: config.store.url, keyPrefix: config.store.keyPrefix });
+	const registry = new Registry();
+	const queue = createProfileSyncQueue({
+		redis: connections,
+		blueconic: config.blueconic,
+		profileMapping: config.profileMapping,
+		profileSync: config.profileSync,
+		runWorker: true,
+		registry,
+	});
+	await queue.worker?.waitUntilReady();
+	return {
+		queue,
+		registry,
+		async stop() {
+			await queue.close();
+			await connections.close();
+		},
+	};
+}
+
+/** Resolves once no job of the queue is waiting, active or delayed. */
+export async function waitUntilQueueIsIdle(queue: ProfileSyncQueue): Promise<void> {
+	await expect
+		.poll(async () => {
+			const counts = await queue.jobCounts();
+			return counts.waiting + counts.active + counts.delayed + counts.prioritized;
+		})
+		.toBe(0);
 }

@@ -79,7 +79,7 @@ export class EmailBatcher {
 		const digests = [...batch.keys()];
 		this.#options
 			.send(digests)
-			.catch((error: unknown) => new Map<string, EmailOutcome>(digests.map((digest) => [digest, { kind: 'retry', message: String(error) }])))
+			.catch((error: unknown) => new Map<string, EmailOutcome>(digests.map((digest) => [digest, { kind: 'retry', message: error instanceof Error ? error.message : String(error) }])))
 			.then((outcomes) => {
 				for (const [digest, waiters] of batch) {
 					const outcome = outcomes.get(digest) ?? { kind: 'retry', message: 'the batch gave no outcome for this email' };
