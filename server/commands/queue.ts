@@ -10,6 +10,7 @@ import {
 	retryFailedJobs,
 } from '../profile-sync/queue/inspect.js';
 import { openProfileQueue, type OpenedQueue } from '../profile-sync/queue/open-queue.js';
+import { closeWithin } from '../redis/close-within.js';
 import { RedisConnections } from '../redis/connections.js';
 
 export const queueUsage = [
@@ -81,8 +82,7 @@ export async function runQueueCommand(argv: string[], io: QueueCommandIo): Promi
 		return result;
 	} finally {
 		clearTimeout(timer);
-		await Promise.race([queue.jobs.close(), delay(1_000)]);
-		await redis.close();
+		await closeWithin(redis, [queue.jobs.close()], queue.connection.status === 'ready' ? 2_000 : 0);
 	}
 }
 

@@ -4,6 +4,7 @@ import { loadQueueCommandConfig } from '../config/queue-command-config.js';
 import { isConfigError } from '../errors/config-error.js';
 import { createLogger } from '../logger.js';
 import { createProfileSyncQueue } from '../profile-sync/queue/index.js';
+import { closeWithin } from '../redis/close-within.js';
 import { RedisConnections } from '../redis/connections.js';
 
 export const workerUsage = 'blueconic-bridge worker --config <file.json>   (the profile-sync queue worker; needs store (redis), blueconic)';
@@ -74,8 +75,8 @@ export async function runWorkerCommand(argv: string[], io: WorkerCommandIo, opti
 	if (started === 'ready') io.stdout.write('blueconic-bridge profile-sync worker running\n');
 	const signal = started === 'ready' ? await stop : started;
 	logger.info({ signal }, 'stopping the profile-sync worker: sending what it holds');
-	await queue.close();
-	await redis.close();
+	// Bounded: with Redis down, BullMQ would wait for it to come back before letting go.
+	await closeWithin(redis, [queue.close()], 15_000);
 	logger.info('stopped');
 	return 0;
 }
