@@ -143,7 +143,7 @@ const profileSyncQueue = z.strictObject({
 			maxDelayMs: positiveInt.default(600_000),
 		})
 		.prefault({})
-		.refine((retry) => retry.maxDelayMs >= retry.baseDelayMs, { message: 'maxDelayMs must be >= baseDelayMs', path: ['maxDelayMs'] }),
+		.refine((retry) => retry.maxDelayMs >= retry.baseDelayMs, { message: 'must be at least baseDelayMs', path: ['maxDelayMs'] }),
 	/** How long the worker waits for more users before it sends a batch that is not full (1000 users). */
 	batchLingerMs: z.number().int().min(0).max(10_000).default(50),
 	/** Batches one worker process sends at once. */
