@@ -6,6 +6,7 @@ import { pickSegmentIds, segmentIdPool } from './fixtures.js';
 import { LoadGenerator } from './load.js';
 import type { LoadRequest, LoadResult } from './load-job.js';
 import { measureStoreMemoryInChild } from './memory.js';
+import { runQueueBench } from './queue.js';
 import { median } from './stats.js';
 import { mainThreadCpuMicros } from './thread-cpu.js';
 
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
 			`${formatMiB(memory.filledStoreBytes)} for ${memory.sessions.toLocaleString('en')} sessions, ` +
 			`of which ${formatMiB(memory.emptyStoreBytes)} is the empty store's preallocated capacity`,
 	);
+
+	await runQueueBench({ users: readNumber('BENCH_QUEUE_USERS', 20_000), durationMs: settings.durationMs, connections: settings.connections });
 }
 
 /** Warms both servers up, then alternates bare and collector runs so drift (CPU heat, other load) hits both. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ProfilePropertyWrite } from '../../blueconic/profile-entry.js';
 import { pendingProfileKey, updateSequenceKey } from './keys.js';
@@ -42,9 +43,29 @@ export interface PendingSettlement {
 	readonly deliveredSeq: number | undefined;
 }
 
+/** A Lua script run by its SHA-1 (EVALSHA), sent in full only when Redis does not have it yet (a restart, a new server). */
+class LuaScript {
+	readonly #source: string;
+	readonly #sha: string;
+
+	constructor(source: string) {
+		this.#source = source;
+		this.#sha = createHash('sha1').update(source).digest('hex');
+	}
+
+	async run(connection: Redis, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+		try {
+			return await connection.evalsha(this.#sha, keys.length, ...keys, ...args);
+		} catch (error) {
+			if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+			return connection.eval(this.#source, keys.length, ...keys, ...args);
+		}
+	}
+}
+
 // KEYS[1]: the sequence counter; KEYS[2..]: one pending hash per email. ARGV, per email: kind, email, n, then n
 // (propertyId, write JSON) pairs. Returns the sequence number given to the first email (the others follow on).
-const mergeScript = `
+const mergeScript = new LuaScript(`
 local count = #KEYS - 1
 local first = redis.call('INCRBY', KEYS[1], count) - count + 1
 local a = 1
@@ -66,11 +87,11 @@ for i = 2, #KEYS do
   a = a + 2 * n
 end
 return first
-`;
+`);
 
 // KEYS: pending hashes. ARGV[1]: the batch's token, ARGV[2]: lease in ms. Per key: {'claimed', seq, email, writes...},
 // {'busy', ms}, or {'empty'}. A key left with only a lapsed lease is removed.
-const claimScript = `
+const claimScript = new LuaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local out = {}
@@ -93,12 +114,12 @@ for i, key in ipairs(KEYS) do
   end
 end
 return out
-`;
+`);
 
 // KEYS: pending hashes. ARGV[1]: the batch's token; ARGV[1 + i]: the delivered sequence number, or '' when not
 // delivered. Delivered and still at that sequence: the data goes (a newer update merged meanwhile stays for its own
 // job). The lease is released if it is still ours; another batch's lease is left alone.
-const settleScript = `
+const settleScript = new LuaScript(`
 for i, key in ipairs(KEYS) do
   local head = redis.call('HMGET', key, 'lock', 'lockUntil', 'seq')
   local mine = head[1] == ARGV[1]
@@ -110,11 +131,11 @@ for i, key in ipairs(KEYS) do
   end
 end
 return #KEYS
-`;
+`);
 
 // KEYS: pending hashes; ARGV[i]: a sequence number. Drops what is pending for the email unless a newer update
 // (which has its own job) was merged in after it; a lease in force stays.
-const dropScript = `
+const dropScript = new LuaScript(`
 for i, key in ipairs(KEYS) do
   local head = redis.call('HMGET', key, 'lock', 'lockUntil', 'seq')
   if head[3] and tonumber(head[3]) <= tonumber(ARGV[i]) then
@@ -123,7 +144,7 @@ for i, key in ipairs(KEYS) do
   end
 end
 return #KEYS
-`;
+`);
 
 export class PendingProfiles {
 	readonly #connection: Redis;
@@ -149,14 +170,14 @@ export class PendingProfiles {
 			for (const property of update.properties) args.push(property.id, JSON.stringify(property));
 		}
 		const keys = [updateSequenceKey(this.#keyPrefix), ...updates.map((update) => this.#key(update.digest))];
-		return Number(await this.#connection.eval(mergeScript, keys.length, ...keys, ...args));
+		return Number(await mergeScript.run(this.#connection, keys, args));
 	}
 
 	/** Leases what is pending for these emails to the batch `token` for `leaseMs`, and reads it. */
 	async claim(digests: readonly string[], token: string, leaseMs: number): Promise<PendingClaim[]> {
 		if (digests.length === 0) return [];
 		const keys = digests.map((digest) => this.#key(digest));
-		const replies = (await this.#connection.eval(claimScript, keys.length, ...keys, token, String(Math.ceil(leaseMs)))) as unknown[][];
+		const replies = (await claimScript.run(this.#connection, keys, [token, String(Math.ceil(leaseMs))])) as unknown[][];
 		return digests.map((digest, index) => readClaim(digest, replies[index] ?? []));
 	}
 
@@ -165,14 +186,14 @@ export class PendingProfiles {
 		if (settlements.length === 0) return;
 		const keys = settlements.map((settlement) => this.#key(settlement.digest));
 		const seqs = settlements.map((settlement) => (settlement.deliveredSeq === undefined ? '' : String(settlement.deliveredSeq)));
-		await this.#connection.eval(settleScript, keys.length, ...keys, token, ...seqs);
+		await settleScript.run(this.#connection, keys, [token, ...seqs]);
 	}
 
 	/** Forgets what is pending for these emails up to each one's sequence number (purging failed jobs). */
 	async drop(entries: readonly { digest: string; seq: number }[]): Promise<void> {
 		if (entries.length === 0) return;
 		const keys = entries.map((entry) => this.#key(entry.digest));
-		await this.#connection.eval(dropScript, keys.length, ...keys, ...entries.map((entry) => String(entry.seq)));
+		await dropScript.run(this.#connection, keys, entries.map((entry) => String(entry.seq)));
 	}
 
 	#key(digest: string): string {
