@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listFailedJobs, retryFailedJobs } from '../../server/profile-sync/queue/inspect.js';
 import { type FakeBlueConic, type LoggedRequest, startFakeBlueConic } from '../fakes/blueconic-rest.js';
 import { counterValue, profileWrites } from '../profile-sync/helpers.js';
@@ -14,17 +14,17 @@ const collectors: StartedCollector[] = [];
 beforeAll(async () => {
 	// Persisting, so that the queue survives the outage test's kill and restart.
 	redis = await startRedisServer({ persist: true });
-	fake = await startFakeBlueConic();
 });
 afterAll(async () => {
-	await fake.close();
 	await redis.stop();
+});
+// A fresh BlueConic per test: its profiles and requests are that test's alone.
+beforeEach(async () => {
+	fake = await startFakeBlueConic();
 });
 afterEach(async () => {
 	for (const collector of collectors.splice(0)) await collector.stop();
-	fake.requests.length = 0;
-	fake.acceptedEntries.length = 0;
-	fake.profiles.clear();
+	await fake.close();
 });
 
 async function start(profileSync: Record<string, unknown> = {}): Promise<StartedCollector> {

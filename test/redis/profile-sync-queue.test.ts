@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeBlueConic, startFakeBlueConic } from '../fakes/blueconic-rest.js';
 import { counterValue, profileWrites } from '../profile-sync/helpers.js';
 import { apiKey, type StartedCollector, startCollector } from '../server/collector-fixture.js';
@@ -18,17 +18,17 @@ const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
 	redis = await startRedisServer();
-	fake = await startFakeBlueConic();
 });
 afterAll(async () => {
-	await fake.close();
 	await redis.stop();
+});
+// A fresh BlueConic per test: its profiles and requests are that test's alone.
+beforeEach(async () => {
+	fake = await startFakeBlueConic();
 });
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-	fake.requests.length = 0;
-	fake.acceptedEntries.length = 0;
-	fake.profiles.clear();
+	await fake.close();
 });
 
 interface QueuedCollector extends StartedCollector {
