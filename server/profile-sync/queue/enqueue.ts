@@ -59,6 +59,15 @@ const readyWaitMs = 1_000;
  */
 export function createProfileEnqueuer(options: ProfileEnqueuerOptions): (users: readonly SyncUser[]) => Promise<QueuedUserResult[]> {
 	const { profileMapping, rules, metrics } = options;
+	// One wait for the connection, shared by every request that arrives while Redis reconnects.
+	let connecting: Promise<void> | undefined;
+	const connected = (): Promise<void> => {
+		if (options.connection.status === 'ready') return Promise.resolve();
+		connecting ??= waitUntilConnected(options.connection).finally(() => {
+			connecting = undefined;
+		});
+		return connecting;
+	};
 
 	return async (users) => {
 		const results = new Array<QueuedUserResult | undefined>(users.length);
@@ -103,7 +112,7 @@ export function createProfileEnqueuer(options: ProfileEnqueuerOptions): (users: 
 	};
 
 	async function enqueueGroups(groups: readonly EmailGroup[], users: readonly SyncUser[]): Promise<void> {
-		await waitUntilConnected(options.connection);
+		await connected();
 		// A withdrawal cancels what an earlier update of the email left pending: the last word on consent wins.
 		const updates: PendingUpdate[] = groups.map((group) =>
 			group.consented
@@ -125,8 +134,8 @@ export function createProfileEnqueuer(options: ProfileEnqueuerOptions): (users: 
 
 /** Resolves once `connection` is connected; refuses after a short wait, without queueing a command. */
 function waitUntilConnected(connection: Redis): Promise<void> {
-	if (connection.status === 'ready') return Promise.resolve();
-	if (connection.status === 'end' || connection.status === 'close') {
+	// `end`: closed for good (shutting down); any other status is on its way back to `ready`.
+	if (connection.status === 'end') {
 		return Promise.reject(new QueueUnavailableError('the queue is closed'));
 	}
 	return new Promise((resolve, reject) => {
