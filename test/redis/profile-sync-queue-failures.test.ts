@@ -138,13 +138,15 @@ describe('the profile-sync queue when things fail', () => {
 		expect(failed?.reason).toMatch(/^refused_request: BlueConic refused a profiles request \(400 INVALID\)/);
 	});
 
-	it('answers 503 with Retry-After while Redis is down, keeps serving, and queues again once Redis is back', async () => {
+	it('answers 503 with Retry-After while Redis is down (and says it is unreachable), keeps serving, and queues again once Redis is back', async () => {
 		const collector = await start();
 		expect((await postProfiles(collector.url, { email: 'before@example.com' })).status).toBe(202);
 		await expect.poll(() => fake.profiles.has('before@example.com')).toBe(true);
+		expect(await queueOf(collector).isReachable()).toBe(true);
 
 		await redis.kill();
 		try {
+			expect(await queueOf(collector).isReachable()).toBe(false);
 			const refused = await postProfiles(collector.url, { email: 'during@example.com' });
 			expect(refused.status).toBe(503);
 			expect(errorCode(refused)).toBe('queue_unavailable');
