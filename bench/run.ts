@@ -7,6 +7,7 @@ import { LoadGenerator } from './load.js';
 import type { LoadRequest, LoadResult } from './load-job.js';
 import { measureLargestReportsInChild, measureStoreMemoryInChild } from './memory.js';
 import { benchProxy } from './proxy.js';
+import { runQueueBench } from './queue.js';
 import { measureRedisStoreMemory } from './redis-memory.js';
 import { median } from './stats.js';
 import { mainThreadCpuMicros, processCpuMicros } from './thread-cpu.js';
@@ -161,6 +162,8 @@ async function measure(redisServer: RedisServer): Promise<void> {
 		`  ${Math.round(redisMemory.bytesPerSession)} bytes per session (INFO memory used_memory ` +
 			`${formatMiB(redisMemory.usedMemoryBefore)} → ${formatMiB(redisMemory.usedMemoryAfter)})`,
 	);
+
+	await runQueueBench({ users: readNumber('BENCH_QUEUE_USERS', 20_000), durationMs: settings.durationMs, connections: settings.connections });
 }
 
 /** Warms every server up, then rotates which runs first in each round so drift (CPU heat, other load) hits all. */

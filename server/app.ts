@@ -17,6 +17,7 @@ import { type CollectorMetrics, createMetrics } from './metrics.js';
 import { backendRoutes } from './routes/backend.js';
 import { browserEndpoints } from './routes/browser.js';
 import { createProfileSync, type ProfileSync, type ProfileSyncOptions } from './profile-sync/index.js';
+import { createProfileSyncQueue, type ProfileSyncQueue } from './profile-sync/queue/index.js';
 import { opsRoutes } from './routes/ops.js';
 import type { CollectorParts } from './routes/parts.js';
 import { profileSyncRoutes } from './routes/profile-sync.js';
@@ -58,6 +59,8 @@ export interface Collector extends Koa {
 	profileSync: ProfileSync | undefined;
 	/** What `/readyz` checks; add a check with `readiness.add(name, check)`. */
 	readiness: Readiness;
+	/** The durable profile-sync queue, with `blueconic` and a Redis `store` (its worker runs here unless `profileSync.worker` is false). */
+	profileSyncQueue: ProfileSyncQueue | undefined;
 	/** Makes `/readyz` answer 503 so load balancers drain this instance; call at the start of a shutdown. */
 	startDraining(): void;
 	/**
@@ -121,6 +124,20 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		logger,
 	};
 
+	const profileSyncQueue =
+		config.blueconic && redis
+			? createProfileSyncQueue({
+					redis,
+					blueconic: config.blueconic,
+					profileMapping: config.profileMapping,
+					profileSync: config.profileSync,
+					runWorker: config.profileSync.worker,
+					registry: metrics.registry,
+					logger,
+					...(options.blueconicClient ? { client: options.blueconicClient } : {}),
+				})
+			: undefined;
+	if (profileSyncQueue !== undefined) readiness.add('queue', () => profileSyncQueue.isReachable());
 	const profileSync =
 		config.blueconic &&
 		createProfileSync({
@@ -130,6 +147,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			registry: metrics.registry,
 			logger,
 			...(options.blueconicClient ? { client: options.blueconicClient } : {}),
+			queue: profileSyncQueue,
 		});
 
 	// Proxy mode: requests off the collector's paths go to the publisher's origin (see `callback` below).
@@ -173,6 +191,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		readiness,
 		memorySessions: sessions instanceof MemorySessions ? sessions : undefined,
 		profileSync,
+		profileSyncQueue,
 		startDraining() {
 			draining = true;
 		},
@@ -183,6 +202,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			draining = true;
 			await profileSync?.close();
 			blueconicSegments?.close();
+			await profileSyncQueue?.close();
 			if (options.store === undefined) await store.close();
 			await sessions.close?.();
 			await redis?.close();

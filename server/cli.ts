@@ -3,11 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runServeCommand, serveUsage } from './commands/serve.js';
 import { runSyncCommand, syncUsage } from './commands/sync.js';
+import { queueUsage, runQueueCommand } from './commands/queue.js';
+import { runWorkerCommand, workerUsage } from './commands/worker.js';
 import { packageRoot } from './utils/package-root.js';
 
 const usage = `usage:
   ${serveUsage}
   ${syncUsage}
+  ${workerUsage}
+  ${queueUsage}
   blueconic-bridge <command> --help   (more on one command)
   blueconic-bridge --version
 `;
@@ -22,6 +26,12 @@ switch (command) {
 		break;
 	case 'sync':
 		exitCode = await runSyncCommand(rest, io);
+		break;
+	case 'worker':
+		exitCode = await runWorkerCommand(rest, io);
+		break;
+	case 'queue':
+		exitCode = await runQueueCommand(rest, io);
 		break;
 	case 'help':
 	case '--help':

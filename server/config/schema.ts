@@ -226,6 +226,28 @@ const blueconicSegments = z
 	})
 	.prefault({});
 
+const profileSyncQueue = z.strictObject({
+	/**
+	 * How a queued user is retried after a transient failure (5xx, network, timeout): attempts in all, then it is kept
+	 * as failed (`blueconic-bridge queue failed`). 429s and answers with `Retry-After` pause the queue instead and use
+	 * no attempt. Full-jitter exponential backoff from `baseDelayMs`, doubling up to `maxDelayMs`.
+	 */
+	retry: z
+		.strictObject({
+			maxAttempts: positiveInt.max(1_000).default(20),
+			baseDelayMs: positiveInt.default(1_000),
+			maxDelayMs: positiveInt.default(600_000),
+		})
+		.prefault({})
+		.refine((retry) => retry.maxDelayMs >= retry.baseDelayMs, { message: 'must be at least baseDelayMs', path: ['maxDelayMs'] }),
+	/** How long the worker waits for more users before it sends a batch that is not full (1000 users). */
+	batchLingerMs: z.number().int().min(0).max(10_000).default(50),
+	/** Batches one worker process sends at once. */
+	batchesInFlight: positiveInt.max(16).default(2),
+	/** A worker that stops renewing its hold on a batch (killed, hung) has it taken over after about this long. */
+	stalledAfterSeconds: positiveInt.max(600).default(30),
+});
+
 export const configSchema = z.strictObject({
 	session: z.strictObject({
 		cookieName: z
@@ -305,6 +327,13 @@ export const configSchema = z.strictObject({
 				.min(0, 'must be 0 or more')
 				.max(retryAfterWindowSeconds.max, `must be at most ${retryAfterWindowSeconds.max}, the longest Retry-After the collector sends`)
 				.default(30),
+			/**
+			 * With Redis: `serve` also runs the queue worker that pushes queued users to BlueConic. `false` when workers run
+			 * on their own (`blueconic-bridge worker`). Without Redis there is no queue and this is not read.
+			 */
+			worker: z.boolean().default(true),
+			/** The durable queue the webhook hands users to when `store` is Redis (see docs/queue.md). */
+			queue: profileSyncQueue.prefault({}),
 		})
 		.prefault({}),
 	proxy: proxy.optional(),
@@ -337,6 +366,7 @@ export type ProfileMappingConfig = NonNullable<CollectorConfig['profileMapping']
 export type AttributeMapping = z.output<typeof attributeMapping>;
 export type ProfileSyncConfig = CollectorConfig['profileSync'];
 export type ProxyConfig = z.output<typeof proxy>;
+export type ProfileSyncQueueConfig = ProfileSyncConfig['queue'];
 
 function safeUrl(value: string): URL | undefined {
 	try {

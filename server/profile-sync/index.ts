@@ -7,6 +7,7 @@ import { HttpError } from '../errors/http-error.js';
 import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { retryAfterWindowSeconds } from '../utils/backoff.js';
 import { createProfileSyncMetrics } from './metrics.js';
+import type { ProfileSyncQueue } from './queue/index.js';
 import type { SyncUser } from './sync-user.js';
 import { type ProfileSyncRules, type UserSyncResult, syncUsers } from './sync-users.js';
 import { handleProfileSyncWebhook } from './webhook.js';
@@ -30,6 +31,8 @@ export interface ProfileSyncOptions {
 	readonly maxUsersPerRequest?: number;
 	/** Floor of the `Retry-After` sent while BlueConic is failing. Default `profileSync.minRetryAfterSeconds`, else 30 s. */
 	readonly minRetryAfterMs?: number;
+	/** With Redis: the webhook queues users here (202) instead of sending them itself. */
+	readonly queue?: ProfileSyncQueue | undefined;
 }
 
 export interface ProfileSync {
@@ -88,7 +91,9 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 		async handleWebhook(body) {
 			// Refused without looking at the users: a sender retries the whole request later anyway.
 			if (state !== 'open') return httpErrorAnswer(shuttingDown());
-			return handleProfileSyncWebhook(body, { syncUsers: (users) => sync(users), metrics, logger, maxUsersPerRequest, minRetryAfterMs });
+			const { queue } = options;
+			const enqueueUsers = queue && ((users: readonly SyncUser[]) => track(queue.enqueue(users)));
+			return handleProfileSyncWebhook(body, { syncUsers: (users) => sync(users), enqueueUsers, metrics, logger, maxUsersPerRequest, minRetryAfterMs });
 		},
 		abort() {
 			state = 'closing';

@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BlueConicClientEvents } from '../blueconic/client-events.js';
 
 /** Profile sync's Prometheus counters, registered on the registry the collector's `/metrics` serves. */
@@ -45,4 +45,51 @@ export function createProfileSyncMetrics(registry: Registry): ProfileSyncMetrics
 			onTokenFetch: (outcome) => tokenFetches.inc({ outcome }),
 		},
 	};
+}
+
+/**
+ * What happened to queued users' jobs (with Redis): `enqueued`, `delivered` (BlueConic stored it), `covered`
+ * (nothing left to send: another job delivered it), `rejected` (BlueConic's final refusal: kept as failed),
+ * `retried` (a transient failure: tried again after a backoff), `failed` (out of attempts: kept as failed),
+ * `paused` (429 or Retry-After: the queue waits, no attempt used), `deferred` (another batch was sending the email).
+ */
+export type QueueOutcome = 'enqueued' | 'delivered' | 'covered' | 'rejected' | 'retried' | 'failed' | 'paused' | 'deferred';
+
+export interface ProfileSyncQueueMetrics {
+	readonly outcomes: Counter<'outcome'>;
+}
+
+/**
+ * The queue's outcome counter and, when `readJobCounts` is given (a process that has the queue), the depth gauge
+ * `queue_jobs{state}`, read from Redis at scrape time. A scrape while Redis is unreachable shows no depth series
+ * rather than stale ones.
+ */
+export function createProfileSyncQueueMetrics(
+	registry: Registry,
+	readJobCounts?: () => Promise<Readonly<Record<string, number>>>,
+): ProfileSyncQueueMetrics {
+	const outcomesName = `${prefix}queue_outcomes_total`;
+	const existing = registry.getSingleMetric(outcomesName);
+	const outcomes =
+		existing instanceof Counter
+			? (existing as Counter<'outcome'>)
+			: new Counter({ name: outcomesName, help: 'Queued profile-sync jobs, by what happened to them.', labelNames: ['outcome'], registers: [registry] });
+	const depthName = `${prefix}queue_jobs`;
+	if (readJobCounts && registry.getSingleMetric(depthName) === undefined) {
+		new Gauge({
+			name: depthName,
+			help: 'Profile-sync jobs in the queue, by state (read from Redis when scraped).',
+			labelNames: ['state'],
+			registers: [registry],
+			async collect() {
+				try {
+					const counts = await readJobCounts();
+					for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+				} catch {
+					this.reset();
+				}
+			},
+		});
+	}
+	return { outcomes };
 }

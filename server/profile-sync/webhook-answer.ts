@@ -1,3 +1,4 @@
+import type { QueuedUserResult } from './queue/enqueue.js';
 import type { UserSyncResult } from './sync-users.js';
 
 /** One entry of a webhook answer's `results`, in the order the users came in. */
@@ -14,7 +15,7 @@ export type WebhookResultEntry =
 	| { email: string; userId?: string; skipped: 'consent' }
 	| { ignored: string; userId?: string };
 
-export function resultEntryForUser(result: UserSyncResult): WebhookResultEntry {
+export function resultEntryForUser(result: UserSyncResult | QueuedUserResult): WebhookResultEntry {
 	const userId = result.userId === undefined ? {} : { userId: result.userId };
 	switch (result.status) {
 		case 'sent':
@@ -30,6 +31,13 @@ export function resultEntryForUser(result: UserSyncResult): WebhookResultEntry {
 			return { ...(result.email === undefined ? {} : { email: result.email }), ...userId, rejected: result.reason, message: result.message };
 		case 'skipped':
 			return { email: result.email, ...userId, skipped: result.reason };
+		case 'queued':
+			return {
+				email: result.email,
+				...userId,
+				state: 'queued',
+				...(result.attributeIssues.length > 0 ? { skippedAttributes: result.attributeIssues } : {}),
+			};
 	}
 }
 

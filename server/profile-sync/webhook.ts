@@ -5,6 +5,8 @@ import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { httpErrorForBlueConicFailure } from './blueconic-failure-answer.js';
 import { cappedSample } from '../utils/cap-text.js';
 import type { ProfileSyncMetrics } from './metrics.js';
+import type { QueuedUserResult } from './queue/enqueue.js';
+import { httpErrorForQueueFailure } from './queue/queue-failure-answer.js';
 import type { SyncUser } from './sync-user.js';
 import type { UserSyncResult } from './sync-users.js';
 import { readUserRecord, type UserRecord } from './user-input.js';
@@ -12,6 +14,8 @@ import { resultEntryForIgnoredEvent, resultEntryForUser, type WebhookResultEntry
 
 export interface WebhookDependencies {
 	readonly syncUsers: (users: readonly SyncUser[]) => Promise<UserSyncResult[]>;
+	/** With Redis: users are queued instead of sent, and the answer is 202 once they are (durably). */
+	readonly enqueueUsers?: ((users: readonly SyncUser[]) => Promise<QueuedUserResult[]>) | undefined;
 	readonly metrics: ProfileSyncMetrics;
 	readonly logger: LogSink;
 	/** Users one request may carry; a bigger batch is refused with 413 rather than held in memory. */
@@ -24,7 +28,7 @@ export interface WebhookDependencies {
  * `POST /plugins/blueconic/profile-sync`: one user (Zephr webhook or plain form) or a JSON array of them. Answers
  * 200 with one result per record only after BlueConic answered for every user sent; 400 when any record is
  * malformed (nothing is sent then); 503 with `Retry-After` when BlueConic stays unavailable; 502 when it refuses
- * our credentials or request.
+ * our credentials or request. With a queue, 202 once the users are queued (503 while Redis cannot take them).
  */
 export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDependencies): Promise<Answer> {
 	const isBatch = Array.isArray(body);
@@ -43,11 +47,11 @@ export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDepen
 	}
 
 	const users = records.flatMap((record) => (record.status === 'user' ? [record.user] : []));
-	let userResults: UserSyncResult[];
+	let userResults: (UserSyncResult | QueuedUserResult)[];
 	try {
-		userResults = users.length > 0 ? await deps.syncUsers(users) : [];
+		userResults = users.length === 0 ? [] : deps.enqueueUsers ? await deps.enqueueUsers(users) : await deps.syncUsers(users);
 	} catch (error) {
-		const httpError = httpErrorForBlueConicFailure(error, deps.minRetryAfterMs);
+		const httpError = httpErrorForBlueConicFailure(error, deps.minRetryAfterMs) ?? httpErrorForQueueFailure(error);
 		if (httpError === undefined) throw error;
 		deps.logger.warn({ users: users.length, code: httpError.code, status: httpError.status }, httpError.message);
 		return httpErrorAnswer(httpError);
@@ -81,15 +85,15 @@ export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDepen
 	deps.metrics.eventsIgnored.inc(ignoredEventTypes.length);
 	// One line per request, however many records it carries: a batch of 9,000 ignored events is one line, not 9,000.
 	deps.logger.info(summarise(userResults, ignoredEventTypes), 'profile sync webhook handled');
-	return { status: 200, body: { results } };
+	return { status: userResults.some((result) => result.status === 'queued') ? 202 : 200, body: { results } };
 }
 
 // Enough to tell which events a sender posts that we ignore, bounded whatever it posts.
 const maxLoggedEventTypes = 5;
 
-function summarise(results: readonly UserSyncResult[], ignoredEventTypes: readonly string[]) {
-	const counts: Record<UserSyncResult['status'], number> = { sent: 0, rejected: 0, skipped: 0 };
-	for (const result of results) counts[result.status]++;
+function summarise(results: readonly (UserSyncResult | QueuedUserResult)[], ignoredEventTypes: readonly string[]) {
+	const counts: Record<string, number> = {};
+	for (const result of results) counts[result.status] = (counts[result.status] ?? 0) + 1;
 	const ignored = ignoredEventTypes.length;
 	return { ...counts, ignored, ...(ignored > 0 ? { ignoredEventTypes: cappedSample(ignoredEventTypes, maxLoggedEventTypes) } : {}) };
 }

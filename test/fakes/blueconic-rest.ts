@@ -37,6 +37,8 @@ export interface LoggedRequest {
 	/** Parsed JSON for profile writes, the form fields for token requests (secret included: it is a fake). */
 	readonly body: unknown;
 	status: number;
+	/** `Date.now()` when the request's body had arrived. */
+	readonly receivedAt: number;
 	/** Set when an injected fault answered instead of the fake's normal behaviour. */
 	fault?: FaultKind;
 }
@@ -344,6 +346,7 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 			authorization: request.headers.authorization,
 			body: parseJsonOr(bodyText),
 			status: 0,
+			receivedAt: Date.now(),
 		};
 		requests.push(logged);
 		const fault = takeFault(logged);
