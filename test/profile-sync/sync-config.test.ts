@@ -22,7 +22,13 @@ describe('parseSyncConfig', () => {
 		expect(parseSyncConfig({ blueconic, profileMapping }, env)).toEqual({
 			blueconic: { baseUrl: 'https://tenant.blueconic.net', clientId: 'client', clientSecret: 'secret', timeoutMs: 10_000, scope: undefined, retry: expect.any(Object) },
 			profileMapping: { emailPropertyId: 'mail', attributes: [{ zephrAttributeId: 'age', blueconic: { profilePropertyId: 'age', type: 'NUMBER' } }] },
-			profileSync: { objectiveIds: [], maxUsersPerRequest: 10_000, minRetryAfterSeconds: 30 },
+			profileSync: {
+				objectiveIds: [],
+				maxUsersPerRequest: 10_000,
+				minRetryAfterSeconds: 30,
+				worker: true,
+				queue: { retry: { maxAttempts: 20, baseDelayMs: 1_000, maxDelayMs: 600_000 }, batchLingerMs: 50, batchesInFlight: 2, stalledAfterSeconds: 30 },
+			},
 		});
 		// serve, on the same file, still wants its own sections.
 		expect(problemsOf(() => parseConfig({ blueconic, profileMapping }, env))).toEqual(expect.arrayContaining([expect.stringMatching(/^session: /), expect.stringMatching(/^sites: /)]));
