@@ -65,7 +65,8 @@ export interface Collector extends Koa {
 	startDraining(): void;
 	/**
 	 * Aborts the work in flight that waits on others: profile sync's BlueConic requests and retry waits (their
-	 * webhooks answer 503 with `Retry-After`). For a shutdown's deadline.
+	 * webhooks answer 503 with `Retry-After`), and the proxied answers still streaming from the origin (ended, see
+	 * `OriginProxy.endStreams`). For a shutdown's deadline.
 	 */
 	abort(): void;
 	/** Releases timers, waiters and connections; call after the HTTP server has stopped. */
@@ -151,7 +152,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		});
 
 	// Proxy mode: requests off the collector's paths go to the publisher's origin (see `callback` below).
-	const originProxy = config.proxy && new OriginProxy(config.proxy, { logger, registry: metrics.registry });
+	const originProxy = config.proxy && new OriginProxy(config.proxy, { logger, registry: metrics.registry, isDraining: () => draining });
 
 	const browser = browserEndpoints(parts);
 	const router = new Router();
@@ -197,6 +198,8 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		},
 		abort() {
 			profileSync?.abort();
+			// Event streams and long downloads have no end of their own: the deadline is theirs.
+			originProxy?.endStreams();
 		},
 		async close() {
 			draining = true;

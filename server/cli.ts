@@ -23,7 +23,10 @@ let exitCode: number;
 switch (command) {
 	case 'serve':
 		exitCode = await runServeCommand(rest, io);
-		break;
+		// Exits for real: after a second signal or a shutdown that did not complete, something (a connection, a store
+		// that would not close) still holds the event loop. The log lines are written first (stdout may be a pipe).
+		await new Promise((resolve) => process.stdout.write('', resolve));
+		process.exit(exitCode);
 	case 'sync':
 		exitCode = await runSyncCommand(rest, io);
 		break;

@@ -11,7 +11,8 @@ export const serveUsage = 'blueconic-bridge serve --config <file.json> [--port N
 const serveHelp = `usage: ${serveUsage}
 
 Runs the collector until SIGTERM or SIGINT, then finishes the requests in flight and exits 0 (1 when some had to be
-cut at the end of server.shutdownGraceSeconds). SIGTERM first drains for server.drainSeconds; SIGHUP is ignored.
+cut at the end of server.shutdownGraceSeconds). SIGTERM first drains for server.drainSeconds; a second SIGTERM or
+SIGINT during the shutdown closes every connection and exits 1 at once; SIGHUP is ignored.
   --config <file.json>  the configuration (every field: docs/collector.md); "env:NAME" values come from the environment
   --port N              the port to listen on (default: env PORT, else 8080; 0 picks a free one)
   --host H              the interface to listen on (default: env HOST, else 0.0.0.0)
@@ -30,7 +31,9 @@ export interface CommandIo {
 
 /**
  * `blueconic-bridge serve`: runs the collector until SIGTERM or SIGINT, then shuts down (see `RunningCollector.stop`)
- * and exits 0, or 1 when requests in flight had to be cut. SIGHUP is logged and ignored.
+ * and exits 0, or 1 when requests in flight had to be cut, when a second SIGTERM or SIGINT stopped it at once, or
+ * when the shutdown did not complete. SIGHUP is logged and ignored. The process must exit once this resolves: after
+ * a second signal or a stuck shutdown, handles are still open.
  */
 export async function runServeCommand(argv: string[], io: CommandIo): Promise<number> {
 	let options: { config?: string; port?: string; host?: string; help?: boolean };
@@ -79,12 +82,19 @@ export async function runServeCommand(argv: string[], io: CommandIo): Promise<nu
 	const ignoreHangUp = () =>
 		logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: the configuration is not reloaded; restart the collector to apply changes');
 	process.on('SIGHUP', ignoreHangUp);
+	// Every SIGTERM and SIGINT: the first starts the shutdown, a second one during it stops at once.
+	let onStopSignal: (signal: NodeJS.Signals) => void = () => {};
+	const handleStopSignal = (signal: NodeJS.Signals) => onStopSignal(signal);
+	process.on('SIGTERM', handleStopSignal);
+	process.on('SIGINT', handleStopSignal);
 	const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-		process.once('SIGTERM', () => resolve('SIGTERM'));
-		process.once('SIGINT', () => resolve('SIGINT'));
+		onStopSignal = resolve;
 	});
 	announceListening(io.stdout, logger, running.url);
 	const signal = await stopSignal;
+	const secondSignal = new Promise<{ secondSignal: NodeJS.Signals }>((resolve) => {
+		onStopSignal = (again) => resolve({ secondSignal: again });
+	});
 	// A person pressing Ctrl-C is not a load balancer to drain for.
 	const drain = signal === 'SIGTERM';
 	const { drainSeconds, shutdownGraceSeconds } = config.server;
@@ -96,13 +106,22 @@ export async function runServeCommand(argv: string[], io: CommandIo): Promise<nu
 	let backstop: NodeJS.Timeout | undefined;
 	const outcome = await Promise.race([
 		running.stop({ drain }),
+		secondSignal,
 		new Promise<'stuck'>((resolve) => {
 			backstop = setTimeout(resolve, backstopMs, 'stuck');
 		}),
 	]).finally(() => clearTimeout(backstop));
 	process.off('SIGHUP', ignoreHangUp);
+	process.off('SIGTERM', handleStopSignal);
+	process.off('SIGINT', handleStopSignal);
+	// The caller exits the process after the stuck and interrupted outcomes (see cli.ts): the shutdown still runs.
 	if (outcome === 'stuck') {
 		logger.error({ waitedMs: backstopMs }, 'the shutdown did not complete; exiting anyway');
+		return 1;
+	}
+	if ('secondSignal' in outcome) {
+		logger.warn({ signal: outcome.secondSignal }, 'second signal during the shutdown: closing every connection and exiting at once');
+		running.server.closeAllConnections();
 		return 1;
 	}
 	if (outcome.status === 'cut') {

@@ -1,9 +1,10 @@
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { createProxyServer, type ProxyServer } from 'httpxy';
 import { Counter, type Registry } from 'prom-client';
 import type { ProxyConfig } from '../config/schema.js';
+import { answerClosesConnection } from '../http/unread-body.js';
 import type { Logger } from '../logger.js';
 import { headerText } from './header-text.js';
 import { Injection } from './injection.js';
@@ -24,6 +25,8 @@ export interface OriginProxyOptions {
 	logger: Logger;
 	/** Where `blueconic_bridge_proxy_responses_total` is registered. */
 	registry: Registry;
+	/** Whether the collector is draining: proxied HTTP/1 answers then say `Connection: close`, like its own. */
+	isDraining?: () => boolean;
 }
 
 /**
@@ -40,14 +43,18 @@ export class OriginProxy {
 	readonly #timeoutMs: number;
 	readonly #logger: Logger;
 	readonly #answers: Counter<'outcome'>;
+	readonly #isDraining: () => boolean;
+	/** Answers still streaming from the origin, each with how to end it at the shutdown's deadline. */
+	readonly #streaming = new Set<() => void>();
 
-	constructor(config: ProxyConfig, { logger, registry }: OriginProxyOptions) {
+	constructor(config: ProxyConfig, { logger, registry, isDraining = () => false }: OriginProxyOptions) {
 		const origin = new URL(config.origin);
 		// Our own agent (kept-alive connections to the origin), so that close() can release exactly what we opened.
 		this.#agent = origin.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
 		this.#proxy = createProxyServer({ target: origin, agent: this.#agent, xfwd: true, selfHandleResponse: true });
 		this.#timeoutMs = config.timeoutMs;
 		this.#logger = logger;
+		this.#isDraining = isDraining;
 		this.#answers = new Counter({
 			name: 'blueconic_bridge_proxy_responses_total',
 			help: 'Answers the proxy passed on from the origin, by what happened to the script tag (or the origin failing).',
@@ -73,6 +80,20 @@ export class OriginProxy {
 
 	forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		return this.#proxy.web(req, res).catch((error: unknown) => this.#fail(error, res));
+	}
+
+	/**
+	 * Ends the answers still streaming from the origin (event streams, long downloads): for a shutdown's deadline,
+	 * so that they do not hold it. An answer without a length (chunked: an event stream) gets its proper end, so the
+	 * browser sees the stream end and reconnects elsewhere; one whose length was announced is closed short, since it
+	 * cannot be ended honestly. Either way the request is over, not cut.
+	 */
+	endStreams(): number {
+		const ends = [...this.#streaming];
+		this.#streaming.clear();
+		for (const end of ends) end();
+		if (ends.length > 0) this.#logger.info({ answersEnded: ends.length }, 'proxy: answers still streaming at the shutdown deadline were ended');
+		return ends.length;
 	}
 
 	/** Closes the kept-alive connections to the origin; call once the server stopped taking requests. */
@@ -105,10 +126,29 @@ export class OriginProxy {
 			for (const name of prepared.removeHeaders) res.removeHeader(name);
 			for (const [name, value] of prepared.setHeaders) res.setHeader(name, value);
 		}
-		pipeline([proxyRes, ...(prepared.inject ? prepared.stages : []), res], (error) => {
-			// The browser leaving, or the origin cutting its answer short: the answer is cut short here too.
-			if (error && prepared.inject && !res.destroyed) this.#injection.noteFailure(error);
-		});
+		if (answerClosesConnection(req, this.#isDraining())) res.setHeader('Connection', 'close');
+		// httpxy already ties the two ends together (the browser leaving destroys proxyRes; the origin cutting its
+		// answer destroys res), so the answer is piped, not given to pipeline(): pipeline would add its own listeners
+		// on res to httpxy's, past Node's limit of 10 (a MaxListenersExceededWarning per answer).
+		let endedAtDeadline = false;
+		const body: Readable = prepared.inject
+			? (pipeline([proxyRes, ...prepared.stages], (error) => {
+					if (!error) return;
+					// The browser leaving, or the origin cutting its answer short: the answer is cut short here too.
+					if (!res.destroyed && !endedAtDeadline) this.#injection.noteFailure(error);
+					if (!res.destroyed) res.destroy();
+				}) as Transform) // the last stage
+			: proxyRes;
+		const end = () => {
+			if (res.writableEnded) return;
+			endedAtDeadline = true;
+			body.unpipe(res);
+			if (res.hasHeader('content-length')) res.destroy();
+			else res.end();
+		};
+		this.#streaming.add(end);
+		res.once('close', () => this.#streaming.delete(end));
+		body.pipe(res);
 	}
 
 	#fail(error: unknown, res: ServerResponse | object | undefined): void {

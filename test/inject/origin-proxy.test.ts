@@ -28,7 +28,9 @@ beforeAll(async () => {
 	origin = await startServer((req, res) => {
 		answerAsOrigin(req, res).catch((error: unknown) => res.destroy(error as Error));
 	});
-	proxy = await startCollector(testConfig({ proxy: { origin: origin.url, timeoutMs: 1_000 } }));
+	// A patient proxy: an origin starved of CPU on a loaded machine must not turn unrelated tests into 504s. The
+	// timeout test has its own, impatient one.
+	proxy = await startCollector(testConfig({ proxy: { origin: origin.url, timeoutMs: 120_000 } }));
 });
 afterAll(async () => {
 	rest.resolve();
@@ -100,6 +102,11 @@ async function answerAsOrigin(req: IncomingMessage, res: ServerResponse): Promis
 			res.write('data: first\n\n');
 			await rest.promise;
 			res.end('data: second\n\n');
+			return;
+		case '/endless':
+			// An event stream with no end of its own: only a shutdown ends it.
+			res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+			res.write('data: first\n\n');
 			return;
 		case '/silent':
 			// Never answers: the proxy's timeout has to.
@@ -230,10 +237,17 @@ describe('everything else passes through untouched', () => {
 });
 
 describe('origin failures', () => {
-	test('an origin that does not start its answer within timeoutMs: 504 origin_timeout', async () => {
-		const response = await fetchRaw(`${proxy.url}/silent`);
-		expect(response.status).toBe(504);
-		expect(JSON.parse(response.body.toString())).toEqual({ error: { code: 'origin_timeout', message: 'the origin did not answer in time' } });
+	test('an origin that does not start its answer within timeoutMs: 504 origin_timeout, counted', async () => {
+		const impatient = await startCollector(testConfig({ proxy: { origin: origin.url, timeoutMs: 1_000 } }));
+		try {
+			const response = await fetchRaw(`${impatient.url}/silent`);
+			expect(response.status).toBe(504);
+			expect(JSON.parse(response.body.toString())).toEqual({ error: { code: 'origin_timeout', message: 'the origin did not answer in time' } });
+			const metrics = await fetchRaw(`${impatient.url}/metrics`, { headers: { Authorization: `Bearer ${apiKey}` } });
+			expect(metrics.body.toString()).toMatch(/blueconic_bridge_proxy_responses_total\{outcome="origin_timeout"\} 1/);
+		} finally {
+			await impatient.stop();
+		}
 	});
 
 	test('an origin that cannot be reached: 502 origin_unavailable', async () => {
@@ -255,7 +269,54 @@ describe('origin failures', () => {
 		const metrics = await fetchRaw(`${proxy.url}/metrics`, { headers: { Authorization: `Bearer ${apiKey}` } });
 		const text = metrics.body.toString();
 		expect(text).toMatch(/blueconic_bridge_proxy_responses_total\{outcome="injected"\} [1-9]/);
-		expect(text).toMatch(/blueconic_bridge_proxy_responses_total\{outcome="origin_timeout"\} 1/);
+	});
+});
+
+describe('answers, many and at shutdown', () => {
+	test('20 proxied answers, pages and others, emit no process warning (no MaxListenersExceededWarning)', async () => {
+		const warnings: Error[] = [];
+		const onWarning = (warning: Error) => warnings.push(warning);
+		process.on('warning', onWarning);
+		try {
+			for (let index = 0; index < 10; index++) {
+				expect((await fetchRaw(`${proxy.url}/page`)).body.toString()).toBe(injected(page('Origin page')));
+				expect((await fetchRaw(`${proxy.url}/script.js`)).status).toBe(200);
+			}
+			// A warning is emitted on the next tick of the listener that crossed the limit.
+			await new Promise((resolve) => setImmediate(resolve));
+		} finally {
+			process.off('warning', onWarning);
+		}
+		expect(warnings.map((warning) => `${warning.name}: ${warning.message}`)).toEqual([]);
+	});
+
+	test('while draining, proxied HTTP/1 answers say Connection: close, like the collector’s own', async () => {
+		const draining = await startCollector(testConfig({ proxy: { origin: origin.url, timeoutMs: 120_000 } }));
+		const keepAlive = { headers: { Connection: 'keep-alive' } };
+		try {
+			expect((await fetchRaw(`${draining.url}/page`, keepAlive)).headers.connection).toBe('keep-alive');
+			draining.collector.startDraining();
+			for (const path of ['/page', '/script.js']) {
+				const response = await fetchRaw(`${draining.url}${path}`, keepAlive);
+				expect(response.status, path).toBe(200);
+				expect(response.headers.connection, path).toBe('close');
+			}
+			expect((await fetchRaw(`${draining.url}/healthz`, keepAlive)).headers.connection).toBe('close');
+		} finally {
+			await draining.stop({ drain: false });
+		}
+	});
+
+	test('an endless event stream open at shutdown is ended at the grace deadline: the client sees it end, the shutdown finishes', async () => {
+		const stopping = await startCollector(testConfig({ proxy: { origin: origin.url, timeoutMs: 120_000 }, server: { shutdownGraceSeconds: 1 } }));
+		const response = await openResponse(`${stopping.url}/endless`);
+		expect(await readUntil(response, '\n\n')).toBe('data: first\n\n');
+		const rest = readBody(response);
+		const outcome = await stopping.stop({ drain: false });
+		expect(outcome).toEqual({ status: 'finished' });
+		// A proper end of the chunked answer (not a reset): the body is read to its end, with nothing more.
+		expect((await rest).toString()).toBe('');
+		expect(response.complete).toBe(true);
 	});
 });
 

@@ -97,6 +97,22 @@ describe('blueconic-bridge serve', () => {
 		expect(await cli.exited).toBe(0);
 	});
 
+	it('a second signal during the drain closes every connection and exits 1 at once, saying so', async () => {
+		const config = writeConfig('drain.json', { ...validConfig, server: { drainSeconds: 30 } });
+		const cli = run(['serve', '--config', config, '--port', '0', '--host', '127.0.0.1'], { LOG_LEVEL: 'info' });
+		const url = await cli.listening;
+		expect((await send(`${url}/readyz`)).status).toBe(200);
+		cli.child.kill('SIGTERM');
+		// Draining: still serving, not ready.
+		await expect.poll(async () => (await send(`${url}/readyz`)).status).toBe(503);
+		const idle = await openRawConnection(url);
+		cli.child.kill('SIGINT');
+		expect(await cli.exited).toBe(1);
+		await idle.closed;
+		const line = cli.output().stdout.split('\n').find((candidate) => candidate.includes('second signal'));
+		expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 40, signal: 'SIGINT', msg: expect.stringContaining('exiting at once') });
+	});
+
 	it('exits 0 on SIGTERM while a half-open connection holds no request, without waiting for the grace', async () => {
 		const cli = run(['serve', '--config', writeConfig('ok.json', validConfig), '--port', '0', '--host', '127.0.0.1']);
 		const url = await cli.listening;
