@@ -68,25 +68,28 @@ describe('RedisSegmentStore', () => {
 			connections.push(redis);
 			return storeOn(redis);
 		}) as [RedisSegmentStore, RedisSegmentStore];
-		const startedAt = Date.now();
-		const waiting = b.waitForReport('k', 5_000);
+		// A wait longer than the test (30 s): only the notice from the other instance can end it before the timeout.
+		const waiting = b.waitForReport('k', 120_000);
 		await expect.poll(() => connections.at(-1)!.commands.pubsub('NUMSUB', `${prefix}r:k`)).toEqual([`${prefix}r:k`, 1]);
 		await a.write('k', ['a']);
 		expect(await waiting).toMatchObject({ status: 'hit', segmentIds: ['a'] });
-		expect(Date.now() - startedAt).toBeLessThan(4_000); // released by the notice, not by the end of the wait
 		// The last waiter gone, the instance leaves the session's channel.
 		await expect.poll(() => connections.at(-1)!.commands.pubsub('NUMSUB', `${prefix}r:k`)).toEqual([`${prefix}r:k`, 0]);
 	});
 
-	it('holds 100,000 sessions of 5 segments in under 450 bytes of Redis memory each (INFO memory)', async () => {
-		const measured = await measureRedisStoreMemory(server.url, 100_000, 5);
+	// 20,000 sessions keep the unit suite quick on a busy machine and still dwarf Redis's fixed overhead; the bench
+	// (bench/run.ts, BENCH_REDIS_MEMORY_SESSIONS) measures the 100,000 of a deployment.
+	it('holds 20,000 sessions of 5 segments in under 450 bytes of Redis memory each (INFO memory)', async () => {
+		const sessions = 20_000;
+		const measured = await measureRedisStoreMemory(server.url, sessions, 5);
 		console.log(
-			`redis store: ${measured.bytesPerSession.toFixed(1)} bytes per session at 100,000 sessions ` +
+			`redis store: ${measured.bytesPerSession.toFixed(1)} bytes per session at ${sessions.toLocaleString('en')} sessions ` +
 				`(used_memory ${measured.usedMemoryBefore} → ${measured.usedMemoryAfter})`,
 		);
+		expect(measured.sessions).toBe(sessions);
 		expect(measured.bytesPerSession).toBeGreaterThan(200); // 5 UUIDs alone are 180 bytes: less is a broken measurement
 		expect(measured.bytesPerSession).toBeLessThan(450);
-	}, 120_000);
+	}, 60_000);
 });
 
 describe('RedisSegmentStore while Redis is unreachable', () => {
@@ -103,7 +106,8 @@ describe('RedisSegmentStore while Redis is unreachable', () => {
 		await outage.kill();
 
 		expect(await store.read('k')).toEqual({ status: 'unavailable' });
-		expect(await store.waitForReport('k', 3_000)).toEqual({ status: 'unavailable' });
+		// A wait longer than the test: answered by the failed read at once, not held until Redis returns.
+		expect(await store.waitForReport('k', 120_000)).toEqual({ status: 'unavailable' });
 		const failedWrite = await store.write('k', ['b']).then(() => undefined, (error: unknown) => error);
 		expect(isStoreUnavailableError(failedWrite)).toBe(true);
 		await expect(store.sessionCount()).rejects.toSatisfy(isStoreUnavailableError);

@@ -2,6 +2,8 @@ import { connect as connectHttp2, createServer as createHttp2Server } from 'node
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSessionCookie } from '../../server/sessions/signed.js';
+import { MemorySegmentStore } from '../../server/store/memory-store.js';
+import type { StoreRead } from '../../server/store/segment-store.js';
 import { apiKey, askDecision, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
@@ -12,6 +14,16 @@ beforeAll(async () => {
 	running = await startCollector();
 });
 afterAll(() => running.stop());
+
+/** The collector's in-process store, counting the decisions that start waiting for a report. */
+class WaitCountingStore extends MemorySegmentStore {
+	waits = 0;
+
+	override waitForReport(sessionKey: string, timeoutMs: number): Promise<StoreRead> {
+		this.waits++; // the store registers the waiter before this call returns
+		return super.waitForReport(sessionKey, timeoutMs);
+	}
+}
 
 function newSession(): string {
 	return running.collector.memorySessions!.create();
@@ -79,13 +91,31 @@ describe('GET /plugins/public/blueconic/decision', () => {
 	});
 
 	it('with wait, answers as soon as the first report arrives', async () => {
-		const sessionId = newSession();
-		const startedAt = Date.now();
-		const pending = askDecision(running.url, sessionId, 'segment=sports&wait=3000');
-		setTimeout(() => void report(sessionId, ['sports']), 100);
-		const response = await pending;
-		expect(response.json).toEqual({ segment: 'sports', result: 'yes', source: 'browser' });
-		expect(Date.now() - startedAt).toBeLessThan(2_500);
+		// A wait that ran out would read the report too, and a wait cannot outlast the test (3000 ms at most): so a
+		// control decision, for a session that never reports, starts waiting first. Only the collector's timer can end
+		// it, and that timer runs out before the other decision's would: answered first, the other was released by
+		// the report. The store tells when a decision waits (a state), so the report comes after that, never before.
+		const store = new WaitCountingStore({ maxSessions: 1_000, ttlSeconds: 60 });
+		const own = await startCollector(testConfig(), { store });
+		try {
+			const answered: string[] = [];
+			const control = askDecision(own.url, own.collector.memorySessions!.create(), 'segment=sports&wait=3000');
+			void control.then(() => answered.push('control'));
+			await expect.poll(() => store.waits).toBe(1);
+
+			const sessionId = own.collector.memorySessions!.create();
+			const pending = askDecision(own.url, sessionId, 'segment=sports&wait=3000');
+			void pending.then(() => answered.push('reported'));
+			await expect.poll(() => store.waits).toBe(2);
+			expect((await reportSegments(own.url, sessionId, ['sports'])).status).toBe(204);
+
+			expect((await pending).json).toEqual({ segment: 'sports', result: 'yes', source: 'browser' });
+			expect((await control).json).toEqual({ segment: 'sports', result: 'unknown', source: 'browser' });
+			expect(answered).toEqual(['reported', 'control']);
+		} finally {
+			await own.stop();
+			await store.close();
+		}
 	});
 
 	it('with wait, answers unknown when no report arrives in time', async () => {

@@ -64,13 +64,25 @@ describe('HttpSessions', () => {
 	});
 
 	it('caches invalid answers for invalidCacheSeconds only', async () => {
-		const sessions = validator({ invalidCacheSeconds: 1 });
-		await sessions.validate('nobody');
-		await sessions.validate('nobody');
+		// Cached: with a time to live no test outlasts, the second check cannot have found it expired.
+		const caching = validator({ invalidCacheSeconds: 60 });
+		await caching.validate('nobody');
+		await caching.validate('nobody');
 		expect(upstream.calls).toHaveLength(1);
-		await new Promise((resolve) => setTimeout(resolve, 1_050));
-		await sessions.validate('nobody');
+		// Only for invalidCacheSeconds, not the valid answers' 60 s: checked again until it asks upstream once more,
+		// which a 60 s cache would not do within the poll's 10 s.
+		const expiring = validator({ invalidCacheSeconds: 1 });
+		await expiring.validate('nobody');
 		expect(upstream.calls).toHaveLength(2);
+		await expect
+			.poll(
+				async () => {
+					await expiring.validate('nobody');
+					return upstream.calls.length;
+				},
+				{ interval: 100 },
+			)
+			.toBe(3);
 	});
 
 	it('does not cache an unavailable answer', async () => {
@@ -207,14 +219,23 @@ describe('HttpSessions: what a 2xx must carry to count as valid', () => {
 	}
 
 	it('does not take headers followed by a body that never finishes as valid: times out within timeoutMs', async () => {
+		// The fake holds the body open until the test is done; the timeout, generous so the headers arrive well
+		// within it on a busy machine, runs out while the body is read.
+		let held: ServerResponse | undefined;
 		upstream.respond = (res) => {
 			res.writeHead(200, { 'content-type': 'application/json' });
 			res.write('{"user_id":"u-1",');
+			held = res;
 		};
-		expect(await validator({ timeoutMs: 300 }).validate('session-jane')).toEqual({
-			status: 'unavailable',
-			reason: 'session check timed out after 300 ms reading the body',
-		});
+		try {
+			expect(await validator({ timeoutMs: 3_000 }).validate('session-jane')).toEqual({
+				status: 'unavailable',
+				reason: 'session check timed out after 3000 ms reading the body',
+			});
+			expect(held).toBeDefined();
+		} finally {
+			held?.end('"email":"jane@example.com"}');
+		}
 	});
 });
 
