@@ -2,6 +2,7 @@ import type { BlueConicSegmentsConfig, SegmentsSource } from '../config/schema.j
 import type { Decision } from '../decisions/decide.js';
 import type { SessionIdentity } from '../sessions/session-validator.js';
 import type { StoreRead } from '../store/segment-store.js';
+import { type UnvouchedSession, unvouchedSession } from './backend-identity.js';
 import type { BlueConicAnswer } from './segment-cache.js';
 
 /** Where a decision's answer came from. */
@@ -19,7 +20,8 @@ export interface DecisionInputs {
 	/** Under `verified`, what a session without an email gets. */
 	readonly anonymous: 'browser' | 'unknown';
 	readonly segmentIds: readonly string[];
-	readonly identity: SessionIdentity | undefined;
+	/** Who the session belongs to; `undefined`: anonymous; `unvouched`: its check failed or refused it (backend `decide`). */
+	readonly identity: SessionIdentity | UnvouchedSession | undefined;
 	/** The browser's report as held now. */
 	readonly read: () => Promise<StoreRead>;
 	/** The browser's report, waiting up to `waitMs` for a first one (the browser lookup's `wait`); 0: no wait. */
@@ -41,15 +43,18 @@ export interface BlueConicLookup {
  * - `browser`: the browser's report, as always;
  * - `browser+blueconic`: the browser's report when there is one; until then BlueConic's answer for the session's email;
  * - `verified`: for a session with an email, only BlueConic's answer (a browser claim it does not confirm is ignored
- *   and counted); without one, the browser's report or `unknown`.
+ *   and counted); without one, the browser's report or `unknown`; a session the validator did not vouch for: `unknown`.
  * BlueConic gets the request's `wait`, or `lookupWaitMs` without one: an outage never holds a decision longer.
  */
 export async function decideWithSource(inputs: DecisionInputs): Promise<SourcedDecision[]> {
-	const email = inputs.identity?.email;
 	const blueconic = inputs.blueconic;
 	if (inputs.source === 'browser' || blueconic === undefined) return fromBrowser(inputs, await browserRead(inputs));
+	const unvouched = inputs.identity === unvouchedSession;
+	// Under `verified` a session nobody vouched for is not anonymous: it may well be signed in.
+	if (unvouched && inputs.source === 'verified') return allUnknown(inputs.segmentIds);
+	const email = unvouched ? undefined : inputs.identity?.email;
 	if (email === undefined || email === '') {
-		if (inputs.source === 'verified' && inputs.anonymous === 'unknown') return inputs.segmentIds.map((segment) => ({ segment, result: 'unknown', source: 'browser' }));
+		if (inputs.source === 'verified' && inputs.anonymous === 'unknown') return allUnknown(inputs.segmentIds);
 		return fromBrowser(inputs, await browserRead(inputs));
 	}
 	const budgetMs = inputs.waitMs > 0 ? inputs.waitMs : inputs.lookupWaitMs;
@@ -78,6 +83,10 @@ export async function decideWithSource(inputs: DecisionInputs): Promise<SourcedD
 
 function browserRead(inputs: DecisionInputs): Promise<StoreRead> {
 	return inputs.waitMs > 0 ? inputs.waitForReport(inputs.waitMs) : inputs.read();
+}
+
+function allUnknown(segmentIds: readonly string[]): SourcedDecision[] {
+	return segmentIds.map((segment) => ({ segment, result: 'unknown', source: 'browser' }));
 }
 
 function fromBrowser(inputs: DecisionInputs, read: StoreRead): SourcedDecision[] {

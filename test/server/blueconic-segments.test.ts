@@ -3,6 +3,7 @@ import type { CollectorConfigInput } from '../../server/config/schema.js';
 import { parseConfig } from '../../server/config/load.js';
 import { isConfigError } from '../../server/errors/config-error.js';
 import { type FakeBlueConic, type LoggedRequest, startFakeBlueConic } from '../fakes/blueconic-rest.js';
+import { type FakeAccountServer, startFakeAccountServer } from './fake-account-server.js';
 import { apiKey, askDecision, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { send } from './http-client.js';
 
@@ -10,6 +11,7 @@ type Source = 'browser+blueconic' | 'verified';
 
 let fake: FakeBlueConic;
 let running: StartedCollector;
+let account: FakeAccountServer | undefined;
 /** The collector's clock for BlueConic reads, moved by tests that age cache entries. */
 let clockMs = 0;
 
@@ -20,14 +22,22 @@ afterEach(async () => {
 async function stopAll(): Promise<void> {
 	await fake?.close();
 	await running?.stop();
+	await account?.close();
+	account = undefined;
 	(fake as unknown) = undefined;
 	(running as unknown) = undefined;
 }
 
-async function start(source: Source, segments: Record<string, unknown> = {}, blueconic: Record<string, unknown> = {}): Promise<void> {
+async function start(
+	source: Source,
+	segments: Record<string, unknown> = {},
+	blueconic: Record<string, unknown> = {},
+	overrides: Partial<CollectorConfigInput> = {},
+): Promise<void> {
 	clockMs = Date.now();
 	fake = await startFakeBlueConic();
 	const config: CollectorConfigInput = testConfig({
+		...overrides,
 		blueconic: { baseUrl: fake.url, clientId: 'test-client', clientSecret: 'test-secret', timeoutMs: 30_000 },
 		segments: { source, ...segments, blueconic: { segmentsTtlSeconds: 300, ...blueconic } } as CollectorConfigInput['segments'],
 	});
@@ -154,6 +164,37 @@ describe('segments.source "verified"', () => {
 			source: 'blueconic',
 		});
 		expect(await metricsText()).toMatch(/blueconic_bridge_blueconic_segment_requests_total\{call="profile_search",outcome="failed"\} 1/);
+	});
+
+	it('answers unknown to a backend decide whose session cannot be checked, never the browser report', async () => {
+		// The http validator, without a cache, so that each decision asks the account endpoint again.
+		account = await startFakeAccountServer();
+		await start('verified', {}, {}, { session: { validate: { type: 'http', url: account.url, cacheSeconds: 0, timeoutMs: 5_000 } } });
+		fake.setSegments('jane@example.com', [{ id: 'sports' }]);
+		expect((await reportSegments(running.url, 'session-jane', ['premium'])).status).toBe(204);
+
+		account.mode = 500;
+		const callsBefore = account.calls.length;
+		expect((await decide('session-jane', ['premium', 'sports'])).json).toEqual({
+			results: [
+				{ segment: 'premium', result: 'unknown', source: 'browser' },
+				{ segment: 'sports', result: 'unknown', source: 'browser' },
+			],
+		});
+		expect(account.calls.length).toBe(callsBefore + 1);
+		// The browser lookup refuses a session it cannot check (503) rather than deciding it as anonymous.
+		const browser = await askDecision(running.url, 'session-jane', 'segment=premium');
+		expect(browser.status).toBe(503);
+		expect(browser.json).toMatchObject({ error: { code: 'session_check_unavailable' } });
+
+		// Checked again: BlueConic decides, the forged claim is ignored.
+		account.mode = 'account';
+		expect((await decide('session-jane', ['premium', 'sports'])).json).toEqual({
+			results: [
+				{ segment: 'premium', result: 'no', source: 'blueconic' },
+				{ segment: 'sports', result: 'yes', source: 'blueconic' },
+			],
+		});
 	});
 
 	it('decides anonymous sessions from the browser report by default, or unknown when configured', async () => {
