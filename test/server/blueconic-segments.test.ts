@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { CollectorConfigInput } from '../../server/config/schema.js';
 import { parseConfig } from '../../server/config/load.js';
 import { isConfigError } from '../../server/errors/config-error.js';
 import { type FakeBlueConic, type LoggedRequest, startFakeBlueConic } from '../fakes/blueconic-rest.js';
+import type { CollectorOptions } from '../../server/app.js';
+import { MemorySegmentStore } from '../../server/store/memory-store.js';
+import type { SegmentStore, StoreRead } from '../../server/store/segment-store.js';
 import { type FakeAccountServer, startFakeAccountServer } from './fake-account-server.js';
 import { apiKey, askDecision, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { send } from './http-client.js';
@@ -33,6 +36,7 @@ async function start(
 	segments: Record<string, unknown> = {},
 	blueconic: Record<string, unknown> = {},
 	overrides: Partial<CollectorConfigInput> = {},
+	options: CollectorOptions = {},
 ): Promise<void> {
 	clockMs = Date.now();
 	fake = await startFakeBlueConic();
@@ -41,7 +45,7 @@ async function start(
 		blueconic: { baseUrl: fake.url, clientId: 'test-client', clientSecret: 'test-secret', timeoutMs: 30_000 },
 		segments: { source, ...segments, blueconic: { segmentsTtlSeconds: 300, ...blueconic } } as CollectorConfigInput['segments'],
 	});
-	running = await startCollector(config, { blueconicSegments: { now: () => clockMs } });
+	running = await startCollector(config, { ...options, blueconicSegments: { now: () => clockMs } });
 }
 
 function signedIn(email: string): string {
@@ -111,6 +115,29 @@ describe('segments.source "browser+blueconic"', () => {
 		expect(await metricsText()).toMatch(/blueconic_bridge_blueconic_segment_lookups_total\{outcome="timed_out"\} 2/);
 	});
 
+	it('answers wait=0 from what is at hand, never waiting for BlueConic', async () => {
+		// A long lookupWaitMs: a wait=0 taken for "no wait" would wait for BlueConic and answer yes from it.
+		await start('browser+blueconic', {}, { lookupWaitMs: 3_000 });
+		fake.setSegments('jane@example.com', [{ id: 'sports' }]);
+		const session = signedIn('jane@example.com');
+		let release = () => {};
+		fake.inject({ kind: 'delay', delayMs: 60_000, target: 'profile-reads', release: new Promise((resolve) => (release = resolve)) });
+
+		// BlueConic gets the search as soon as it arrives; the decision was answered before it could.
+		const answering = askDecision(running.url, session, 'segment=sports&wait=0');
+		await expect.poll(() => profileReads().map(({ status }) => status)).toEqual([0]);
+		release();
+		expect((await answering).json).toEqual({ segment: 'sports', result: 'unknown', source: 'browser' });
+
+		// The lookup went on and filled the cache: wait=0 now answers from it.
+		await expect.poll(() => profileReads().map(({ status }) => status)).toEqual([200, 200]);
+		expect((await askDecision(running.url, session, 'segment=sports&wait=0')).json).toEqual({ segment: 'sports', result: 'yes', source: 'blueconic' });
+		// A browser report at hand decides at once too.
+		expect((await reportSegments(running.url, session, ['golf'])).status).toBe(204);
+		expect((await askDecision(running.url, session, 'segment=golf&wait=0')).json).toEqual({ segment: 'golf', result: 'yes', source: 'browser' });
+		expect(profileReads()).toHaveLength(2);
+	});
+
 	it('honours 429 and Retry-After: no request to BlueConic until the wait is over', async () => {
 		await start('browser+blueconic');
 		fake.setSegments('a@example.com', [{ id: 'sports' }]);
@@ -143,7 +170,8 @@ describe('segments.source "verified"', () => {
 				{ segment: 'sports', result: 'yes', source: 'blueconic' },
 			],
 		});
-		expect(await metricsText()).toMatch(/^blueconic_bridge_browser_claims_ignored_total 2$/m);
+		// Counted after each answer, from a read that does not hold the decision.
+		await expect.poll(metricsText).toMatch(/^blueconic_bridge_browser_claims_ignored_total 2$/m);
 	});
 
 	it('answers no for a signed-in user BlueConic has no profile for, whatever the browser claims', async () => {
@@ -164,6 +192,28 @@ describe('segments.source "verified"', () => {
 			source: 'blueconic',
 		});
 		expect(await metricsText()).toMatch(/blueconic_bridge_blueconic_segment_requests_total\{call="profile_search",outcome="failed"\} 1/);
+	});
+
+	it('answers from BlueConic while a store read is stalled, and counts the ignored claims after', async () => {
+		const store = new StalledReads(new MemorySegmentStore({ maxSessions: 100, ttlSeconds: 600 }));
+		onTestFinished(() => store.close());
+		await start('verified', {}, {}, {}, { store });
+		fake.setSegments('jane@example.com', [{ id: 'sports' }]);
+		const session = signedIn('jane@example.com');
+		expect((await reportSegments(running.url, session, ['premium'])).status).toBe(204);
+
+		store.stalled = true;
+		expect((await decide(session, ['premium', 'sports'])).json).toEqual({
+			results: [
+				{ segment: 'premium', result: 'no', source: 'blueconic' },
+				{ segment: 'sports', result: 'yes', source: 'blueconic' },
+			],
+		});
+		// Answered while the read of the browser's report is still held.
+		expect(store.heldReads()).toBe(1);
+		expect(await metricsText()).toMatch(/^blueconic_bridge_browser_claims_ignored_total 0$/m);
+		store.releaseReads();
+		await expect.poll(metricsText).toMatch(/^blueconic_bridge_browser_claims_ignored_total 1$/m);
 	});
 
 	it('answers unknown to a backend decide whose session cannot be checked, never the browser report', async () => {
@@ -300,3 +350,45 @@ describe('segments.source configuration', () => {
 		]);
 	});
 });
+
+/** A store whose reads, once `stalled`, are held until `releaseReads()`: a Redis that stopped answering. */
+class StalledReads implements SegmentStore {
+	stalled = false;
+	readonly #inner: SegmentStore;
+	readonly #held: (() => void)[] = [];
+
+	constructor(inner: SegmentStore) {
+		this.#inner = inner;
+	}
+
+	read(sessionKey: string): Promise<StoreRead> {
+		if (!this.stalled) return this.#inner.read(sessionKey);
+		return new Promise((resolve) => this.#held.push(() => resolve(this.#inner.read(sessionKey))));
+	}
+
+	heldReads(): number {
+		return this.#held.length;
+	}
+
+	releaseReads(): void {
+		this.stalled = false;
+		for (const release of this.#held.splice(0)) release();
+	}
+
+	write(sessionKey: string, segmentIds: readonly string[]): Promise<void> {
+		return this.#inner.write(sessionKey, segmentIds);
+	}
+
+	waitForReport(sessionKey: string, timeoutMs: number): Promise<StoreRead> {
+		return this.#inner.waitForReport(sessionKey, timeoutMs);
+	}
+
+	sessionCount(): Promise<number> {
+		return this.#inner.sessionCount();
+	}
+
+	async close(): Promise<void> {
+		this.releaseReads();
+		await this.#inner.close();
+	}
+}
