@@ -132,6 +132,9 @@ describe('segments.source "browser+blueconic"', () => {
 		// The lookup went on and filled the cache: wait=0 now answers from it.
 		await expect.poll(() => profileReads().map(({ status }) => status)).toEqual([200, 200]);
 		expect((await askDecision(running.url, session, 'segment=sports&wait=0')).json).toEqual({ segment: 'sports', result: 'yes', source: 'blueconic' });
+		// Each lookup counted once: the first as timed out (not again when its late answer filled the cache).
+		const lookups = (await metricsText()).split('\n').filter((line) => line.startsWith('blueconic_bridge_blueconic_segment_lookups_total{'));
+		expect(lookups).toEqual(['blueconic_bridge_blueconic_segment_lookups_total{outcome="timed_out"} 1', 'blueconic_bridge_blueconic_segment_lookups_total{outcome="cached"} 1']);
 		// A browser report at hand decides at once too.
 		expect((await reportSegments(running.url, session, ['golf'])).status).toBe(204);
 		expect((await askDecision(running.url, session, 'segment=golf&wait=0')).json).toEqual({ segment: 'golf', result: 'yes', source: 'browser' });
