@@ -43,7 +43,9 @@ async function start(
 	const config: CollectorConfigInput = testConfig({
 		...overrides,
 		blueconic: { baseUrl: fake.url, clientId: 'test-client', clientSecret: 'test-secret', timeoutMs: 30_000 },
-		segments: { source, ...segments, blueconic: { segmentsTtlSeconds: 300, ...blueconic } } as CollectorConfigInput['segments'],
+		// lookupWaitMs at its maximum: a decision without `wait` (token, search and segments on a loaded machine) waits
+		// for BlueConic's answer; the tests about timing out set their own.
+		segments: { source, ...segments, blueconic: { segmentsTtlSeconds: 300, lookupWaitMs: 3_000, ...blueconic } } as CollectorConfigInput['segments'],
 	});
 	running = await startCollector(config, { ...options, blueconicSegments: { now: () => clockMs } });
 }
@@ -99,7 +101,7 @@ describe('segments.source "browser+blueconic"', () => {
 	});
 
 	it('keeps a decision within its wait while BlueConic does not answer, and falls back to the browser', async () => {
-		await start('browser+blueconic');
+		await start('browser+blueconic', {}, { lookupWaitMs: 500 });
 		fake.setSegments('slow@example.com', [{ id: 'sports' }]);
 		fake.inject({ kind: 'delay', delayMs: 60_000, target: 'profile-reads', times: Infinity });
 		const session = signedIn('slow@example.com');
@@ -116,8 +118,8 @@ describe('segments.source "browser+blueconic"', () => {
 	});
 
 	it('answers wait=0 from what is at hand, never waiting for BlueConic', async () => {
-		// A long lookupWaitMs: a wait=0 taken for "no wait" would wait for BlueConic and answer yes from it.
-		await start('browser+blueconic', {}, { lookupWaitMs: 3_000 });
+		// The long lookupWaitMs of start(): a wait=0 taken for "no wait" would wait for BlueConic and answer yes from it.
+		await start('browser+blueconic');
 		fake.setSegments('jane@example.com', [{ id: 'sports' }]);
 		const session = signedIn('jane@example.com');
 		let release = () => {};
