@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { CollectorConfigInput } from '../../server/config/schema.js';
+import { Registry } from 'prom-client';
+import { createBlueConicSegments } from '../../server/blueconic-segments/index.js';
 import { parseConfig } from '../../server/config/load.js';
 import { isConfigError } from '../../server/errors/config-error.js';
 import { type FakeBlueConic, type LoggedRequest, startFakeBlueConic } from '../fakes/blueconic-rest.js';
@@ -340,6 +342,21 @@ describe('segments.source configuration', () => {
 			expect(problems).toEqual([expect.stringMatching(/^segments\.source: "[a-z+]+" reads segments from BlueConic's REST API: it needs the "blueconic" section/)]);
 		}
 		expect(parseConfig(testConfig()).segments).toMatchObject({ source: 'browser', anonymous: 'browser' });
+	});
+
+	it('warns at start-up that verified protects nothing with signed sessions (they carry no email)', () => {
+		const warnings: string[] = [];
+		const logger = { debug() {}, info() {}, error() {}, warn: (_fields: object, message: string) => void warnings.push(message) };
+		const blueconic = { baseUrl: 'http://127.0.0.1:9', clientId: 'test-client', clientSecret: 'test-secret' };
+		const sessions = {
+			signed: { validate: { type: 'signed', secret: 'a-secret-of-at-least-16' } },
+			memory: { validate: { type: 'memory' } },
+		} as const;
+		for (const [validation, source] of [['signed', 'verified'], ['memory', 'verified'], ['signed', 'browser+blueconic']] as const) {
+			const config = parseConfig(testConfig({ blueconic, session: sessions[validation], segments: { source } as CollectorConfigInput['segments'] }));
+			createBlueConicSegments(config, { registry: new Registry(), logger })?.close();
+		}
+		expect(warnings).toEqual([expect.stringMatching(/^segments\.source "verified" protects nothing with session\.validate\.type "signed"/)]);
 	});
 
 	it('names a wrong source or a wrong BlueConic setting by its path', () => {
