@@ -35,6 +35,13 @@ export function createBlueConicSegments(config: CollectorConfig, options: BlueCo
 	const credentials = config.blueconic;
 	// The schema refuses another source without a `blueconic` section; this guards callers that skip it.
 	if (credentials === undefined) throw new TypeError(`segments.source "${config.segments.source}" needs the blueconic section`);
+	if (config.segments.source === 'verified' && config.session.validate.type === 'signed') {
+		// Signed sessions carry no email: every session is decided as anonymous, so `verified` checks nothing.
+		options.logger.warn(
+			{ source: 'verified', sessionValidation: 'signed' },
+			'segments.source "verified" protects nothing with session.validate.type "signed": its sessions carry no email, so every decision trusts segments.anonymous',
+		);
+	}
 	const settings = config.segments.blueconic;
 	const now = options.now ?? Date.now;
 	const fetchFn = options.fetch ?? globalThis.fetch;

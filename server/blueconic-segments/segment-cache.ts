@@ -86,16 +86,25 @@ export class SegmentCache {
 		});
 	}
 
-	/** BlueConic's answer for `email`, within `budgetMs`; work still running then goes on and fills the cache. */
+	/**
+	 * BlueConic's answer for `email`, within `budgetMs`; work still running then goes on and fills the cache.
+	 * Each lookup is counted once, by how its decision was answered: a timed-out one is not counted again later.
+	 */
 	lookup(email: string, budgetMs: number): Promise<BlueConicAnswer> {
-		const answer = this.#answer(email).then(({ answer, outcome }) => {
+		let counted = false;
+		const count = (outcome: LookupOutcome): void => {
+			if (counted) return;
+			counted = true;
 			this.#options.events?.onLookup?.(outcome);
+		};
+		const answer = this.#answer(email).then(({ answer, outcome }) => {
+			count(outcome);
 			return answer;
 		});
 		let timer: NodeJS.Timeout | undefined;
 		const timedOut = new Promise<BlueConicAnswer>((resolve) => {
 			timer = setTimeout(() => {
-				this.#options.events?.onLookup?.('timed_out');
+				count('timed_out');
 				resolve({ status: 'unavailable', reason: 'timed_out' });
 			}, budgetMs);
 		});

@@ -31,7 +31,7 @@ export function backendRoutes(router: Router, { config, store, apiKeys, sessions
 			identity: blueconicSegments && (await backendSessionIdentity(sessions, request.session)),
 			read: () => store.read(sessionKey),
 			waitForReport: (ms) => store.waitForReport(sessionKey, ms),
-			waitMs: 0,
+			waitMs: undefined,
 		});
 		ctx.body = { results };
 	});

@@ -44,9 +44,10 @@ function readSegmentQuery(query: URLSearchParams, featured: CollectorConfig['fea
 	return featuredId === undefined ? (segment as string) : requireFeatured(featured, featuredId, 'featured');
 }
 
-function readWait(query: URLSearchParams): number {
+/** `undefined` without a `wait` (BlueConic then gets `lookupWaitMs`); 0 is an explicit "answer now". */
+function readWait(query: URLSearchParams): number | undefined {
 	const text = singleValue(query, 'wait');
-	if (text === undefined) return 0;
+	if (text === undefined) return undefined;
 	const waitMs = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
 	if (!(waitMs <= maxWaitMs)) {
 		throw new HttpError(400, 'invalid_wait', `wait must be a whole number of milliseconds from 0 to ${maxWaitMs}`);
