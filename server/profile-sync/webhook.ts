@@ -92,7 +92,8 @@ export async function handleProfileSyncWebhook(body: unknown, deps: WebhookDepen
 const maxLoggedEventTypes = 5;
 
 function summarise(results: readonly (UserSyncResult | QueuedUserResult)[], ignoredEventTypes: readonly string[]) {
-	const counts: Record<string, number> = {};
+	// Sent, rejected and skipped are always said (zeros included); `queued` only where a queue took users.
+	const counts: Record<string, number> = { sent: 0, rejected: 0, skipped: 0 };
 	for (const result of results) counts[result.status] = (counts[result.status] ?? 0) + 1;
 	const ignored = ignoredEventTypes.length;
 	return { ...counts, ignored, ...(ignored > 0 ? { ignoredEventTypes: cappedSample(ignoredEventTypes, maxLoggedEventTypes) } : {}) };
