@@ -1,8 +1,8 @@
 import type { BlueConicClient } from '../blueconic/profiles-client.js';
-import type { ProfilePropertyWrite, ProfileState, ProfileValidationError } from '../blueconic/profile-entry.js';
+import type { ProfileState, ProfileValidationError } from '../blueconic/profile-entry.js';
 import type { ProfileMappingConfig, ProfileSyncConfig } from '../config/schema.js';
-import { consentDecision } from './consent.js';
-import { mapUser, toProfileEntry } from './mapping.js';
+import { type EmailGroup, groupUsersByEmail } from './email-groups.js';
+import { toProfileEntry } from './mapping.js';
 import type { ProfileSyncMetrics } from './metrics.js';
 import type { AttributeIssue, RejectionReason, SyncUser } from './sync-user.js';
 
@@ -38,15 +38,6 @@ export interface UserSyncerOptions {
 	readonly metrics: ProfileSyncMetrics;
 }
 
-/** Users sharing one email, merged into the one entry sent for them. */
-interface EmailGroup {
-	readonly email: string;
-	readonly properties: Map<string, ProfilePropertyWrite>;
-	/** Indexes of the users merged here, in input order. */
-	readonly userIndexes: number[];
-	consented: boolean;
-}
-
 /**
  * Maps, gates and sends users to BlueConic; resolves once BlueConic has answered for every entry sent. Users with
  * the same email are merged into one entry (later values win per property) so one request never sends a profile
@@ -59,31 +50,11 @@ export async function syncUsers(
 	signal?: AbortSignal,
 ): Promise<UserSyncResult[]> {
 	const { profileMapping, profileSync, metrics } = options;
-	const results = new Array<UserSyncResult | undefined>(users.length);
-	const groups = new Map<string, EmailGroup>();
-	const attributeIssuesByUser = new Map<number, readonly AttributeIssue[]>();
-
-	for (const [index, user] of users.entries()) {
-		const mapped = mapUser(user, profileMapping);
-		if (mapped.status === 'rejected') {
-			results[index] = { status: 'rejected', email: user.email, userId: user.userId, reason: mapped.reason, message: mapped.message };
-			metrics.rejected.inc({ reason: mapped.reason });
-			continue;
-		}
-		let group = groups.get(mapped.email);
-		if (group === undefined) {
-			group = { email: mapped.email, properties: new Map(), userIndexes: [], consented: true };
-			groups.set(mapped.email, group);
-		}
-		for (const property of mapped.properties) group.properties.set(property.id, property);
-		group.userIndexes.push(index);
-		group.consented = consentDecision(user.attributes, profileSync.consentAttribute) !== 'withheld';
-		attributeIssuesByUser.set(index, mapped.attributeIssues);
-		metrics.attributesSkipped.inc(mapped.attributeIssues.length);
-	}
+	const { groups, rejected, attributeIssues } = groupUsersByEmail(users, profileMapping, profileSync.consentAttribute, metrics);
+	const results = users.map((_, index): UserSyncResult | undefined => rejected.get(index));
 
 	const sendable: EmailGroup[] = [];
-	for (const group of groups.values()) {
+	for (const group of groups) {
 		if (group.consented) {
 			sendable.push(group);
 			continue;
@@ -109,7 +80,7 @@ export async function syncUsers(
 					state: answer.state,
 					profileId: answer.profileId,
 					validationErrors: answer.validationErrors,
-					attributeIssues: attributeIssuesByUser.get(index) ?? [],
+					attributeIssues: attributeIssues.get(index) ?? [],
 				};
 			}
 		}

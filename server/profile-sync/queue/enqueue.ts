@@ -1,9 +1,7 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ProfilePropertyWrite } from '../../blueconic/profile-entry.js';
 import type { ProfileMappingConfig } from '../../config/schema.js';
-import { consentDecision } from '../consent.js';
-import { mapUser } from '../mapping.js';
+import { type EmailGroup, groupUsersByEmail } from '../email-groups.js';
 import type { ProfileSyncMetrics, ProfileSyncQueueMetrics } from '../metrics.js';
 import type { AttributeIssue, SyncUser } from '../sync-user.js';
 import type { ProfileSyncRules, UserSyncResult } from '../sync-users.js';
@@ -40,14 +38,6 @@ export interface ProfileEnqueuerOptions {
 	readonly timeoutMs: number;
 }
 
-/** Users sharing one email in one request: one pending update, one job. */
-interface EmailGroup {
-	readonly email: string;
-	readonly properties: Map<string, ProfilePropertyWrite>;
-	readonly userIndexes: number[];
-	consented: boolean;
-}
-
 // While Redis reconnects, waiting longer than this only holds the sender's request: it retries anyway.
 const readyWaitMs = 1_000;
 
@@ -70,35 +60,15 @@ export function createProfileEnqueuer(options: ProfileEnqueuerOptions): (users: 
 	};
 
 	return async (users) => {
-		const results = new Array<QueuedUserResult | undefined>(users.length);
-		const groups = new Map<string, EmailGroup>();
-		const attributeIssuesByUser = new Map<number, readonly AttributeIssue[]>();
-		for (const [index, user] of users.entries()) {
-			const mapped = mapUser(user, profileMapping);
-			if (mapped.status === 'rejected') {
-				results[index] = { status: 'rejected', email: user.email, userId: user.userId, reason: mapped.reason, message: mapped.message };
-				metrics.rejected.inc({ reason: mapped.reason });
-				continue;
-			}
-			let group = groups.get(mapped.email);
-			if (group === undefined) {
-				group = { email: mapped.email, properties: new Map(), userIndexes: [], consented: true };
-				groups.set(mapped.email, group);
-			}
-			for (const property of mapped.properties) group.properties.set(property.id, property);
-			group.userIndexes.push(index);
-			group.consented = consentDecision(user.attributes, rules.consentAttribute) !== 'withheld';
-			attributeIssuesByUser.set(index, mapped.attributeIssues);
-			metrics.attributesSkipped.inc(mapped.attributeIssues.length);
-		}
+		const { groups, rejected, attributeIssues } = groupUsersByEmail(users, profileMapping, rules.consentAttribute, metrics);
+		const results = users.map((_, index): QueuedUserResult | undefined => rejected.get(index));
+		if (groups.length > 0) await withinTimeout(enqueueGroups(groups, users), options.timeoutMs);
 
-		if (groups.size > 0) await withinTimeout(enqueueGroups([...groups.values()], users), options.timeoutMs);
-
-		for (const group of groups.values()) {
+		for (const group of groups) {
 			for (const index of group.userIndexes) {
 				const userId = users[index]?.userId;
 				if (group.consented) {
-					results[index] = { status: 'queued', email: group.email, userId, attributeIssues: attributeIssuesByUser.get(index) ?? [] };
+					results[index] = { status: 'queued', email: group.email, userId, attributeIssues: attributeIssues.get(index) ?? [] };
 				} else {
 					results[index] = { status: 'skipped', email: group.email, userId, reason: 'consent' };
 					metrics.rejected.inc({ reason: 'consent' });
