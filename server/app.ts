@@ -2,15 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { createBlueConicSegments } from './blueconic-segments/index.js';
+import { liveSettingsOf } from './config/live-settings.js';
 import { parseConfig } from './config/load.js';
 import type { Redis } from 'ioredis';
 import type { CollectorConfig, CollectorConfigInput } from './config/schema.js';
-import { ApiKeys } from './http/api-key.js';
 import { observe } from './http/observe.js';
 import { RateLimit } from './http/rate-limit.js';
 import type { RateLimiter } from './http/rate-limiter.js';
 import { RedisRateLimit } from './http/redis-rate-limit.js';
-import { Sites } from './http/sites.js';
 import { OriginProxy } from './inject/origin-proxy.js';
 import { createLogger, type Logger } from './logger.js';
 import { type CollectorMetrics, createMetrics } from './metrics.js';
@@ -110,15 +109,14 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		logConnectionChanges(redis.commands, 'commands', logger);
 		readiness.add('store', () => isReachable(redis.commands));
 	}
+	const settings = liveSettingsOf(config);
 	const parts: CollectorParts = {
 		isDraining: () => draining,
-		config,
-		sites: new Sites(config.sites),
+		settings: () => settings,
 		sessions,
 		store,
 		redis,
 		blueconicSegments,
-		apiKeys: new ApiKeys(config.apiKeys),
 		reportRate: createReportRate(config, redis, () => metrics.storeErrors.inc({ operation: 'rate_limit' })),
 		readiness,
 		metrics,

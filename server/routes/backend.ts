@@ -13,16 +13,17 @@ import { requireFeatured } from './featured.js';
 import type { CollectorParts } from './parts.js';
 
 /** For publishers' backends, behind an API key: decisions for any session, its segments, the featured list. */
-export function backendRoutes(router: Router, { config, store, apiKeys, sessions, blueconicSegments }: CollectorParts): void {
-	const featured = config.featuredSegments;
-	const decideBody = decideBodySchema(config.segments.maxIdLength);
+export function backendRoutes(router: Router, { settings, store, sessions, blueconicSegments }: CollectorParts): void {
+	// `segments` cannot change while the collector runs (see docs/admin.md).
+	const decideBody = decideBodySchema(settings().config.segments.maxIdLength);
 
 	router.post(paths.decide, async (ctx) => {
+		const { config, apiKeys } = settings();
 		apiKeys.require(ctx);
 		const body = await readJsonBody(ctx.req, { maxBytes: 64 * 1024, mediaTypes: ['application/json'] });
 		const request = parseBody(decideBody, body);
 		for (const [index, node] of request.nodes.entries()) {
-			if (node.type === 'featured') requireFeatured(featured, node.segment, `nodes[${index}].segment`);
+			if (node.type === 'featured') requireFeatured(config.featuredSegments, node.segment, `nodes[${index}].segment`);
 		}
 		const sessionKey = sessionKeyOf(request.session);
 		const results = await decideWithSource({
@@ -37,7 +38,7 @@ export function backendRoutes(router: Router, { config, store, apiKeys, sessions
 	});
 
 	router.get(paths.sessionSegments, async (ctx) => {
-		apiKeys.require(ctx);
+		settings().apiKeys.require(ctx);
 		const read = await store.read(sessionKeyOf(ctx.params.sessionId ?? ''));
 		// Not a 404: the session may well have segments, which the backend can ask for again shortly.
 		if (read.status === 'unavailable') throw storeUnavailable();
@@ -49,8 +50,9 @@ export function backendRoutes(router: Router, { config, store, apiKeys, sessions
 	});
 
 	router.get(paths.featuredSegments, (ctx) => {
+		const { config, apiKeys } = settings();
 		apiKeys.require(ctx);
-		ctx.body = featured;
+		ctx.body = config.featuredSegments;
 	});
 }
 

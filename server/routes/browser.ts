@@ -23,7 +23,7 @@ export interface BrowserEndpoints {
  * carries the CORS headers the page needs to read it.
  */
 export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
-	const { sites, metrics, logger, isDraining } = parts;
+	const { settings, metrics, logger, isDraining } = parts;
 	const preflight = (methods: string): BrowserRoute => {
 		const headers = preflightHeaders(methods);
 		return async () => ({ status: 204, headers });
@@ -47,7 +47,7 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 			}
 			// HTTP/2 requests name their host in :authority instead of Host.
 			const host = req.headers.host ?? (req.headers[':authority'] as string | undefined);
-			const site = sites.requireActive(host);
+			const site = settings().sites.requireActive(host);
 			corsOrigin = allowedCorsOrigin(site, req.headers.origin, host);
 			outcome = await route({ req, query });
 		} catch (error) {

@@ -14,8 +14,9 @@ const noStore = Object.freeze({ 'Cache-Control': 'no-store' });
  * `GET /plugins/public/blueconic/decision?segment=ID` (or `featured=ID`, optional `wait=MS`): is the visitor of
  * this session in the segment? With `wait`, a session that has not reported yet gets until its first report.
  */
-export function getDecision({ config, sessions, store, blueconicSegments }: CollectorParts): BrowserRoute {
+export function getDecision({ settings, sessions, store, blueconicSegments }: CollectorParts): BrowserRoute {
 	return async ({ req, query: queryString }) => {
+		const { config } = settings();
 		const query = new URLSearchParams(queryString);
 		const segmentId = readSegmentQuery(query, config.featuredSegments, config.segments.maxIdLength);
 		const waitMs = readWait(query);

@@ -4,7 +4,7 @@ import { paths } from '../http/paths.js';
 import type { CollectorParts } from './parts.js';
 
 /** For operators: liveness and readiness probes, and Prometheus metrics behind an API key. */
-export function opsRoutes(router: Router, { apiKeys, metrics, readiness, isDraining }: CollectorParts): void {
+export function opsRoutes(router: Router, { settings, metrics, readiness, isDraining }: CollectorParts): void {
 	// Liveness: 200 while the process serves HTTP at all, draining or not, Redis or not. A restart would not help.
 	router.get(paths.health, (ctx) => {
 		ctx.set('Cache-Control', 'no-store');
@@ -26,7 +26,7 @@ export function opsRoutes(router: Router, { apiKeys, metrics, readiness, isDrain
 	});
 
 	router.get(paths.metrics, async (ctx) => {
-		apiKeys.require(ctx);
+		settings().apiKeys.require(ctx);
 		ctx.type = metrics.registry.contentType;
 		ctx.body = await metrics.registry.metrics();
 	});

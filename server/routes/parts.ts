@@ -1,8 +1,6 @@
-import type { CollectorConfig } from '../config/schema.js';
+import type { LiveSettings } from '../config/live-settings.js';
 import type { BlueConicSegments } from '../blueconic-segments/index.js';
-import type { ApiKeys } from '../http/api-key.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
-import type { Sites } from '../http/sites.js';
 import type { Logger } from '../logger.js';
 import type { RedisConnections } from '../redis/connections.js';
 import type { CollectorMetrics } from '../metrics.js';
@@ -17,15 +15,17 @@ export interface CollectorParts {
 	 * clients cannot hold the server open past its drain.
 	 */
 	isDraining: () => boolean;
-	config: CollectorConfig;
-	sites: Sites;
+	/**
+	 * The configuration in force: read once per request, at its start (see `LiveSettings`). Parts built at start
+	 * may keep what a reload cannot change (see docs/admin.md).
+	 */
+	settings: () => LiveSettings;
 	sessions: SessionValidator;
 	store: SegmentStore;
 	/** The process's Redis connections when `store.type` is `redis`. */
 	redis: RedisConnections | undefined;
 	/** Segments from BlueConic's REST API, when `segments.source` is not `browser`. */
 	blueconicSegments: BlueConicSegments | undefined;
-	apiKeys: ApiKeys;
 	/** Reports per session and minute: in this process, or across instances when Redis is configured. */
 	reportRate: RateLimiter;
 	/** What `/readyz` checks; parts that need a connection (store, queue) add theirs. */

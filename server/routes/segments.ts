@@ -10,14 +10,15 @@ import type { CollectorParts } from './parts.js';
 const reportMediaTypes = ['application/json', 'text/plain'];
 
 /** `POST /plugins/public/blueconic/segments`: a browser reports the visitor's BlueConic segment ids for its session. */
-export function postSegments({ config, sessions, store, reportRate, metrics }: CollectorParts): BrowserRoute {
-	const limits = config.segments;
+export function postSegments({ settings, sessions, store, reportRate, metrics }: CollectorParts): BrowserRoute {
+	// `segments` and `session` cannot change while the collector runs (see docs/admin.md).
+	const { segments: limits, session: sessionConfig } = settings().config;
 	const maxBytes = maxReportBytes(limits);
 	const reportsWithSegments = metrics.segmentReports.labels('segments');
 	const emptyReports = metrics.segmentReports.labels('empty');
 
 	return async ({ req }) => {
-		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions, sessionClientOf(req));
+		const session = await requireSession(req.headers.cookie, sessionConfig.cookieName, sessions, sessionClientOf(req));
 		// Only the Redis limit answers with a promise: the in-process one costs no await.
 		const limited = reportRate.take(session.sessionKey);
 		if (limited !== undefined) await limited;
