@@ -6,6 +6,8 @@ export interface CollectorMetrics {
 	registry: Registry;
 	sessionValidations: Counter<'outcome'>;
 	segmentReports: Counter<'outcome'>;
+	/** Decisions answered (browser lookups and each node of a backend decide), by result: yes, no, unknown. */
+	decisions: Counter<'result'>;
 	/** Sessions the in-process store let go before their time: `bytes` (over maxBytes) or `sessions` (over maxSessions). */
 	sessionEvictions: Counter<'reason'>;
 	/** Failed calls to the store (Redis), by `operation`: `read`, `write`, `count`, `rate_limit`. */
@@ -93,6 +95,12 @@ export function createMetrics({ sessionsHeld, ready, storeBytes }: MetricSources
 			name: 'blueconic_bridge_segment_reports_total',
 			help: 'Segment reports received from browsers, by outcome.',
 			labelNames: ['outcome'],
+			registers: [registry],
+		}),
+		decisions: new Counter({
+			name: 'blueconic_bridge_decisions_total',
+			help: 'Segment decisions answered (browser lookups and each node of a backend decide), by result.',
+			labelNames: ['result'],
 			registers: [registry],
 		}),
 		sessionEvictions: new Counter({

@@ -13,7 +13,7 @@ import { requireFeatured } from './featured.js';
 import type { CollectorParts } from './parts.js';
 
 /** For publishers' backends, behind an API key: decisions for any session, its segments, the featured list. */
-export function backendRoutes(router: Router, { settings, store, sessions, blueconicSegments }: CollectorParts): void {
+export function backendRoutes(router: Router, { settings, store, sessions, blueconicSegments, metrics }: CollectorParts): void {
 	// `segments` cannot change while the collector runs (see docs/admin.md).
 	const decideBody = decideBodySchema(settings().config.segments.maxIdLength);
 
@@ -34,6 +34,7 @@ export function backendRoutes(router: Router, { settings, store, sessions, bluec
 			waitForReport: (ms) => store.waitForReport(sessionKey, ms),
 			waitMs: undefined,
 		});
+		for (const { result } of results) metrics.decisions.inc({ result });
 		ctx.body = { results };
 	});
 

@@ -14,14 +14,14 @@ const noStore = Object.freeze({ 'Cache-Control': 'no-store' });
  * `GET /plugins/public/blueconic/decision?segment=ID` (or `featured=ID`, optional `wait=MS`): is the visitor of
  * this session in the segment? With `wait`, a session that has not reported yet gets until its first report.
  */
-export function getDecision({ settings, sessions, store, blueconicSegments }: CollectorParts): BrowserRoute {
+export function getDecision({ settings, sessions, store, blueconicSegments, metrics }: CollectorParts): BrowserRoute {
 	return async ({ req, query: queryString }) => {
 		const { config } = settings();
 		const query = new URLSearchParams(queryString);
 		const segmentId = readSegmentQuery(query, config.featuredSegments, config.segments.maxIdLength);
 		const waitMs = readWait(query);
 		const session = await requireSession(req.headers.cookie, config.session.cookieName, sessions, sessionClientOf(req));
-		const [decision] = await decideWithSource({
+		const decisions = await decideWithSource({
 			...trustSettingsOf(config, blueconicSegments),
 			segmentIds: [segmentId],
 			identity: session.identity,
@@ -29,7 +29,8 @@ export function getDecision({ settings, sessions, store, blueconicSegments }: Co
 			waitForReport: (ms) => store.waitForReport(session.sessionKey, ms),
 			waitMs,
 		});
-		return { status: 200, headers: noStore, body: decision };
+		for (const { result } of decisions) metrics.decisions.inc({ result });
+		return { status: 200, headers: noStore, body: decisions[0] };
 	};
 }
 

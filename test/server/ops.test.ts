@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readiness } from '../../server/readiness.js';
-import { apiKey, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
+import { apiKey, askDecision, reportSegments, type StartedCollector, startCollector, testConfig } from './collector-fixture.js';
 import { errorCode, send } from './http-client.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'bridge-ops-'));
@@ -152,6 +152,25 @@ describe('operations endpoints', () => {
 		await reportSegments(running.url, sessionId, ['a']);
 		const response = await send(`${running.url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } });
 		expect(response.text).toMatch(/blueconic_bridge_sessions_held [1-9]/);
+	});
+
+	it('counts decisions by result, browser lookups and backend decide nodes alike', async () => {
+		const sessionId = running.collector.memorySessions!.create();
+		await reportSegments(running.url, sessionId, ['in']);
+		const decisionsOf = async (result: string) => {
+			const response = await send(`${running.url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } });
+			return Number(new RegExp(`^blueconic_bridge_decisions_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(response.text)?.[1] ?? 0);
+		};
+		const before = { yes: await decisionsOf('yes'), no: await decisionsOf('no') };
+		expect((await askDecision(running.url, sessionId, 'segment=in')).json).toMatchObject({ result: 'yes' });
+		const decide = await send(`${running.url}/plugins/blueconic/decide`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ session: sessionId, nodes: [{ type: 'manual', segment: 'out' }, { type: 'manual', segment: 'in' }] }),
+		});
+		expect(decide.status).toBe(200);
+		expect(await decisionsOf('yes')).toBe(before.yes + 2);
+		expect(await decisionsOf('no')).toBe(before.no + 1);
 	});
 
 	it('answers unknown paths with a JSON 404', async () => {
