@@ -3,6 +3,8 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { createBlueConicSegments } from './blueconic-segments/index.js';
 import type { LiveConfig } from './config/live-config.js';
+import { createConfigBroadcast } from './config/config-broadcast.js';
+import { watchConfigFile } from './config/config-watcher.js';
 import { createLiveConfig } from './config/live-config-holder.js';
 import { parseConfig } from './config/load.js';
 import type { Redis } from 'ioredis';
@@ -119,6 +121,20 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			logger,
 		});
 	const blueconicSegments = createBlueConicSegments(config, { registry: metrics.registry, logger, ...options.blueconicSegments });
+	const watcher =
+		options.configFile !== undefined && options.watchConfigFile !== false
+			? watchConfigFile(options.configFile, () => void live.reload('file'), { logger })
+			: undefined;
+	const broadcast =
+		redis &&
+		createConfigBroadcast(redis, {
+			onConfig: (source) =>
+				void live.applyFromReplica(source).catch((error: unknown) => {
+					logger.error({ err: error }, 'a configuration saved by another replica could not be applied');
+				}),
+			logger,
+		});
+	live.setPublisher(broadcast);
 	if (redis !== undefined) {
 		logConnectionChanges(redis.commands, 'commands', logger);
 		readiness.add('store', () => isReachable(redis.commands));
@@ -198,6 +214,8 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		},
 		async close() {
 			draining = true;
+			watcher?.close();
+			broadcast?.close();
 			await profileSync.close();
 			blueconicSegments?.close();
 			if (options.store === undefined) await store.close();
