@@ -110,6 +110,16 @@ describe('LiveConfig.save', () => {
 		expect(running.collector.config.featuredSegments).toEqual({ news: 'News readers' });
 	});
 
+	it('is not applied a second time when the folder watch sees the save\'s own write', async () => {
+		const file = folder.file('collector.json');
+		const { logger, lines } = capturedLogger();
+		running = await startFromFile(file, testConfig(), { logger });
+		expect(await running.collector.live.save(testConfig({ featuredSegments: { news: 'N' } }))).toMatchObject({ status: 'applied' });
+		// The rename over the file is an event in the watched folder: read, recognised as ours, nothing applied.
+		await expect.poll(() => lines().find((line) => line.source === 'file' && line.msg === 'configuration file unchanged')).toBeDefined();
+		expect(lines().filter((line) => String(line.msg).startsWith('configuration applied'))).toHaveLength(1);
+	});
+
 	it('writes the file atomically as written, env: references kept, the previous version kept as .bak', async () => {
 		process.env.BCB_LIVE_TEST_KEY = newApiKey;
 		try {
