@@ -24,10 +24,6 @@ afterEach(async () => {
 	await folder.remove();
 });
 
-function featuredMap(response: { json: unknown }) {
-	return response.json;
-}
-
 async function getFeatured(url: string, key = apiKey) {
 	return send(`${url}/plugins/blueconic/featured-segments`, { headers: { authorization: `Bearer ${key}` } });
 }
@@ -106,7 +102,7 @@ describe('LiveConfig.save', () => {
 		console.log(`save (file written, fsync) → first decision with the new config: ${(performance.now() - savedAt).toFixed(1)} ms`);
 		expect(errorCode(await askDecision(running.url, sessionId, 'featured=sports'))).toBe('unknown_featured_segment');
 		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toMatchObject({ result: 'yes' });
-		expect(featuredMap(await getFeatured(running.url))).toEqual({ news: 'News readers' });
+		expect((await getFeatured(running.url)).json).toEqual({ news: 'News readers' });
 		expect(running.collector.config.featuredSegments).toEqual({ news: 'News readers' });
 	});
 
