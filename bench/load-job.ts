@@ -15,6 +15,8 @@ export interface LoadJob {
 	durationMs: number;
 	/** Answers with another status are counted as errors. */
 	expectedStatus: number;
+	/** Sends each request once, then stops (or at `durationMs`, whichever is first): to prime caches. */
+	once?: boolean;
 }
 
 export interface LoadResult {

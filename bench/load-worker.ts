@@ -36,7 +36,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
 			let index = offset;
 			let sentAt = 0;
 			const sendNext = (): void => {
-				if (performance.now() >= deadline) {
+				if (performance.now() >= deadline || (job.once === true && index >= requestBytes.length)) {
 					socket.destroy();
 					return;
 				}

@@ -65,6 +65,9 @@ export async function benchProxy(load: LoadGenerator, settings: ProxyBenchSettin
 		});
 		res.end(body);
 	});
+	// Longer than any pause between rounds: the proxy's pooled connections must not meet the origin closing them
+	// (a reused socket the origin just closed answers 502), as a real origin behind a proxy is set up.
+	origin.keepAliveTimeout = 60_000;
 	const originUrl = await startListening(origin, 0, '127.0.0.1');
 	const collector = createCollector(
 		{ session: { validate: { type: 'memory' } }, sites: '*', proxy: { origin: originUrl } },

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script.js';
 import { type RateLimiter, tooManyReports } from './rate-limiter.js';
 import { storeUnavailable } from './store-unavailable.js';
+import { sessionKeyText } from '../store/session-key.js';
 
 /**
  * Counts the request and answers the milliseconds until the window ends when it is over the limit, -1 when it is
@@ -52,7 +53,7 @@ export class RedisRateLimit implements RateLimiter {
 	async take(key: string): Promise<void> {
 		let retryAfterMs: unknown;
 		try {
-			retryAfterMs = await takeScript.run(this.#commands, [this.#keyPrefix + key], [windowMs, this.#perMinute]);
+			retryAfterMs = await takeScript.run(this.#commands, [this.#keyPrefix + sessionKeyText(key)], [windowMs, this.#perMinute]);
 		} catch (error) {
 			// The report could not be stored either: answer now rather than after a second failing call.
 			this.#onError(error);

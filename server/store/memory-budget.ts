@@ -1,5 +1,5 @@
 import type { SegmentLimits } from '../segments/segment-report.js';
-import { arrayBytes, largestStringBytes, lruSlotBytes, mapEntryBytes, objectBytes, stringBytes } from '../utils/heap-bytes.js';
+import { arrayBytes, largestStringBytes, mapEntryBytes, objectBytes } from '../utils/heap-bytes.js';
 
 /**
  * What the in-process store counts against `segments.maxBytes`: V8's cost of what it holds (see heap-bytes.ts),
@@ -12,15 +12,29 @@ import { arrayBytes, largestStringBytes, lruSlotBytes, mapEntryBytes, objectByte
  */
 export const defaultMaxBytes = 256 * 1024 * 1024;
 
-/** Allocated up front for each of the `maxSessions` slots, used or not. */
-export const storeSlotBytes = lruSlotBytes({ ttl: true });
+/**
+ * Allocated up front for each of the `maxSessions` slots, used or not (typed arrays and one array, see
+ * memory-store.ts): the key's 16 bytes, the report time (8), the two links of the use order (4 each) and the
+ * reference to the report (8).
+ */
+export const storeSlotBytes = 16 + 8 + 2 * 4 + 8;
 
-// A session key as the routes make them: 43 base64url characters (see sessionKeyOf).
-const routeSessionKeyBytes = sessionKeyBytes('k'.repeat(43));
+/** The key table's entries: a power of two, at least twice `maxSessions`, so it is never more than half full. */
+export function keyTableSlots(maxSessions: number): number {
+	let slots = 8;
+	while (slots < 2 * maxSessions) slots *= 2;
+	return slots;
+}
 
-/** A held session's key and its key-table entry. */
-export function sessionKeyBytes(sessionKey: string): number {
-	return stringBytes(sessionKey) + mapEntryBytes;
+/**
+ * What a store takes whatever it holds, beyond its slots: its own few objects, the id table's spare room and the
+ * code its work compiles, which a measured heap finds too (tens of KiB, test/server/memory-bounds.test.ts).
+ */
+export const storeOverheadBytes = 256 * 1024;
+
+/** What a store of `maxSessions` holds from the start: its slots, its key table (4 bytes an entry), its overhead. */
+export function storeFixedBytes(maxSessions: number): number {
+	return maxSessions * storeSlotBytes + keyTableSlots(maxSessions) * 4 + storeOverheadBytes;
 }
 
 /** A held report's array of id references (the ids themselves are shared); every empty report shares one. */
@@ -29,12 +43,12 @@ export function reportBytes(idCount: number): number {
 }
 
 /**
- * The most one session can cost: a report of `maxPerSession` ids of `maxIdLength` characters past Latin-1, none
- * of them shared with another session.
+ * The most one session can cost beyond its slot: a report of `maxPerSession` ids of `maxIdLength` characters
+ * past Latin-1, none of them shared with another session.
  */
 export function largestSessionBytes({ maxPerSession, maxIdLength }: SegmentLimits): number {
 	const largestIdBytes = largestStringBytes(maxIdLength) + mapEntryBytes + objectBytes(2);
-	return routeSessionKeyBytes + reportBytes(maxPerSession) + maxPerSession * largestIdBytes;
+	return reportBytes(maxPerSession) + maxPerSession * largestIdBytes;
 }
 
 /** Sessions of the largest report a store must have room for, so that no single report can empty it. */
@@ -46,7 +60,7 @@ export interface StoreLimits extends SegmentLimits {
 
 /** The least `maxBytes` a store of these limits works with: its slots, and room for `minLargestSessions`. */
 export function leastMaxBytes(limits: StoreLimits): number {
-	return limits.maxSessions * storeSlotBytes + minLargestSessions * largestSessionBytes(limits);
+	return storeFixedBytes(limits.maxSessions) + minLargestSessions * largestSessionBytes(limits);
 }
 
 /** Why `maxBytes` is below `leastMaxBytes`, in a sentence that names the limits it depends on. */
@@ -55,7 +69,7 @@ export function maxBytesProblem(maxBytes: number, limits: StoreLimits): string |
 	if (maxBytes >= least) return undefined;
 	return (
 		`must be at least ${least} bytes with maxSessions ${limits.maxSessions}, maxPerSession ${limits.maxPerSession} ` +
-		`and maxIdLength ${limits.maxIdLength}: ${storeSlotBytes} bytes a session slot, and room for ` +
+		`and maxIdLength ${limits.maxIdLength}: ${storeFixedBytes(limits.maxSessions)} bytes for the session slots, and room for ` +
 		`${minLargestSessions} reports of the largest size (${largestSessionBytes(limits)} bytes each)`
 	);
 }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisReportWaiters } from './redis-report-waiters.js';
 import type { SegmentStore, StoreRead } from './segment-store.js';
+import { sessionKeyText } from './session-key.js';
 import { StoreUnavailableError } from './store-unavailable-error.js';
 
 /** What failed, for the store-error metric. */
@@ -39,7 +40,7 @@ return 1
 
 /**
  * Segments per session in a Redis that every collector instance shares. One string key per session,
- * `<prefix>s:<session key>`, holding `<report time in ms>\n<id>\n<id>...` (just the time for an empty report) and
+ * `<prefix>s:<session key in base64url>` (see `sessionKeyText`), holding `<report time in ms>\n<id>\n<id>...` (just the time for an empty report) and
  * expiring `ttlSeconds` after the last report: a write is one script call (SET with its channel notice), a read
  * one GET. Redis drops a key when it expires, so an expired report reads `miss`, not `expired`.
  */
@@ -60,10 +61,14 @@ export class RedisSegmentStore implements SegmentStore {
 		this.#onError = onError;
 	}
 
-	async read(sessionKey: string): Promise<StoreRead> {
+	read(sessionKey: string): Promise<StoreRead> {
+		return this.#read(sessionKeyText(sessionKey));
+	}
+
+	async #read(keyText: string): Promise<StoreRead> {
 		let value: string | null;
 		try {
-			value = await this.#commands.get(this.#keyPrefix + sessionKey);
+			value = await this.#commands.get(this.#keyPrefix + keyText);
 		} catch (error) {
 			this.#onError('read', error);
 			return { status: 'unavailable' };
@@ -77,20 +82,23 @@ export class RedisSegmentStore implements SegmentStore {
 			if (id.includes(separator)) throw new TypeError('a segment id must not contain a line feed');
 			value += separator + id;
 		}
+		const keyText = sessionKeyText(sessionKey);
 		try {
-			await writeScript.run(this.#commands, [this.#keyPrefix + sessionKey], [value, this.#ttlSeconds, this.#waiters.channelOf(sessionKey)]);
+			await writeScript.run(this.#commands, [this.#keyPrefix + keyText], [value, this.#ttlSeconds, this.#waiters.channelOf(keyText)]);
 		} catch (error) {
 			this.#onError('write', error);
 			throw new StoreUnavailableError('write', { cause: error });
 		}
 	}
 
+	/** Waiters are filed under the key's text, the name its channel carries. */
 	async waitForReport(sessionKey: string, timeoutMs: number): Promise<StoreRead> {
-		const current = await this.read(sessionKey);
+		const keyText = sessionKeyText(sessionKey);
+		const current = await this.#read(keyText);
 		// Waiting while Redis is unreachable would only hold the page's request open.
 		if (current.status === 'hit' || current.status === 'unavailable') return current;
-		await this.#waiters.wait(sessionKey, timeoutMs, async () => (await this.read(sessionKey)).status === 'hit');
-		return this.read(sessionKey);
+		await this.#waiters.wait(keyText, timeoutMs, async () => (await this.#read(keyText)).status === 'hit');
+		return this.#read(keyText);
 	}
 
 	/**
@@ -130,7 +138,7 @@ function decodeReport(value: string): StoreRead {
 	// Not a value this store wrote (another program's key under the prefix): as good as no report.
 	if (!Number.isSafeInteger(reportedAt)) return { status: 'miss' };
 	const segmentIds = timeEnd === -1 ? [] : value.slice(timeEnd + 1).split(separator);
-	return { status: 'hit', segmentIds, updatedAt: new Date(reportedAt) };
+	return { status: 'hit', segmentIds, updatedAtMs: reportedAt };
 }
 
 /** `prefix` as a SCAN MATCH pattern matching itself literally. */

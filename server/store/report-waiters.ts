@@ -4,8 +4,8 @@
  * a bound a waiter is answered at once with the current state.
  *
  * Bounded in bytes by the same count: a waiter holds a timer, a promise and a callback, and is filed under its
- * session key (43 characters, see sessionKeyOf), never a client's string, so each costs the same, about 1 KB
- * (test/server/memory-bounds.test.ts measures it): 10,000 waiters, the collector's default, hold about 10 MB.
+ * session key (16 characters, see sessionKeyOf; 22 in the Redis store, see sessionKeyText), never a client's
+ * string, so each costs the same, about 1 KB (test/server/memory-bounds.test.ts measures it): 10,000 waiters, the collector's default, hold about 10 MB.
  * (The requests they answer are bounded by the connection limits.)
  */
 const maxWaitersPerSession = 10;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sessionKeyOf } from '../../server/store/session-key.js';
+import { sessionKeyOf, sessionKeyText } from '../../server/store/session-key.js';
 import { apiKey, askDecision, reportSegments } from '../server/collector-fixture.js';
 import { errorCode, send } from '../server/http-client.js';
 import {
@@ -59,10 +59,10 @@ async function expectWaitOnBAnsweredByPostOnA(a: CollectorProcess, b: CollectorP
 	const control = newVisitor();
 	const controlWaiting = askDecision(b.url, control.cookie, 'segment=sports&wait=3000');
 	void controlWaiting.then(() => answered.push('control'));
-	await expectListeners(redis, `bcb:r:${sessionKeyOf(control.sessionId)}`, 1);
+	await expectListeners(redis, `bcb:r:${sessionKeyText(sessionKeyOf(control.sessionId))}`, 1);
 
 	const { sessionId, cookie } = newVisitor();
-	const channel = `bcb:r:${sessionKeyOf(sessionId)}`;
+	const channel = `bcb:r:${sessionKeyText(sessionKeyOf(sessionId))}`;
 	const waiting = askDecision(b.url, cookie, 'segment=sports&wait=3000');
 	void waiting.then(() => answered.push('reported'));
 	await expectListeners(redis, channel, 1);
@@ -106,7 +106,7 @@ describe('collector processes sharing one Redis', () => {
 
 		// Redis holds session digests, never a session id or cookie value.
 		const keys = await redis.keys('*');
-		expect(keys).toContain(`bcb:s:${sessionKeyOf(visitor.sessionId)}`);
+		expect(keys).toContain(`bcb:s:${sessionKeyText(sessionKeyOf(visitor.sessionId))}`);
 		const stored = [...keys, ...(await Promise.all(keys.map((key) => redis.type(key).then((type) => (type === 'string' ? redis.get(key) : '')))))];
 		for (const text of stored) {
 			expect(text).not.toContain(visitor.sessionId);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureRedisStoreMemory } from '../../bench/redis-memory.js';
 import { RedisConnections } from '../../server/redis/connections.js';
 import { RedisSegmentStore, type StoreOperation } from '../../server/store/redis-store.js';
+import { sessionKeyOf } from '../../server/store/session-key.js';
 import { isStoreUnavailableError } from '../../server/store/store-unavailable-error.js';
 import { describeSegmentStoreContract } from '../server/store-contract.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
@@ -51,6 +52,17 @@ describe('RedisSegmentStore', () => {
 		// The report time, then the ids, one a line.
 		expect(await redis.commands.get(`${redis.keyPrefix}s:${sessionKey}`)).toMatch(/^\d{13}\nseg-a\nseg-b$/);
 		expect(await redis.commands.get(`${redis.keyPrefix}s:other`)).toMatch(/^\d{13}$/);
+	});
+
+	it('names a session key by its 16 bytes in base64url, so Redis holds printable digests only', async () => {
+		const redis = connect();
+		const store = storeOn(redis, { ttlSeconds: 600 });
+		const sessionKey = sessionKeyOf('a session id');
+		await store.write(sessionKey, ['seg-a']);
+		const keyText = Buffer.from(sessionKey, 'latin1').toString('base64url');
+		expect(keyText).toMatch(/^[A-Za-z0-9_-]{22}$/);
+		expect(await redis.commands.keys(`${redis.keyPrefix}*`)).toEqual([`${redis.keyPrefix}s:${keyText}`]);
+		expect(await store.read(sessionKey)).toMatchObject({ status: 'hit', segmentIds: ['seg-a'] });
 	});
 
 
