@@ -22,8 +22,8 @@ export interface DecisionInputs {
 	readonly segmentIds: readonly string[];
 	/** Who the session belongs to; `undefined`: anonymous; `unvouched`: its check failed or refused it (backend `decide`). */
 	readonly identity: SessionIdentity | UnvouchedSession | undefined;
-	/** The browser's report as held now. */
-	readonly read: () => Promise<StoreRead>;
+	/** The browser's report as held now (a plain value from the in-process store). */
+	readonly read: () => StoreRead | Promise<StoreRead>;
 	/** The browser's report, waiting up to `waitMs` for a first one (the browser lookup's `wait`). */
 	readonly waitForReport: (waitMs: number) => Promise<StoreRead>;
 	/**
@@ -89,7 +89,7 @@ function hasWait(inputs: DecisionInputs): inputs is DecisionInputs & { waitMs: n
 	return inputs.waitMs !== undefined && inputs.waitMs > 0;
 }
 
-function browserRead(inputs: DecisionInputs): Promise<StoreRead> {
+function browserRead(inputs: DecisionInputs): StoreRead | Promise<StoreRead> {
 	return hasWait(inputs) ? inputs.waitForReport(inputs.waitMs) : inputs.read();
 }
 
@@ -98,7 +98,7 @@ function countIgnoredClaims(inputs: DecisionInputs, decisions: readonly SourcedD
 	const onIgnoredClaims = inputs.onIgnoredClaims;
 	const unconfirmed = decisions.filter(({ result }) => result !== 'yes').map(({ segment }) => segment);
 	if (onIgnoredClaims === undefined || unconfirmed.length === 0) return;
-	inputs.read().then(
+	Promise.resolve(inputs.read()).then(
 		(read) => {
 			const ignored = read.status === 'hit' ? unconfirmed.filter((segment) => read.segmentIds.includes(segment)).length : 0;
 			if (ignored > 0) onIgnoredClaims(ignored);

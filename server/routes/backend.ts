@@ -47,7 +47,7 @@ export function backendRoutes(router: Router, { settings, store, sessions, bluec
 			const why = read.status === 'expired' ? 'its last report has expired' : 'it has not reported segments';
 			throw new HttpError(404, 'session_not_found', `no segments are held for this session: ${why}`);
 		}
-		ctx.body = { segments: read.segmentIds, updatedAt: read.updatedAt.toISOString() };
+		ctx.body = { segments: read.segmentIds, updatedAt: new Date(read.updatedAtMs).toISOString() };
 	});
 
 	router.get(paths.featuredSegments, (ctx) => {

@@ -80,12 +80,12 @@ export class MemorySegmentStore implements SegmentStore {
 		this.#waiters = new ReportWaiters(maxWaiters);
 	}
 
-	async read(sessionKey: string): Promise<StoreRead> {
+	read(sessionKey: string): StoreRead {
 		return this.#readNow(sessionKey);
 	}
 
 	/** Throws a RangeError for a report past `maxPerSession` ids or `maxIdLength` characters an id. */
-	async write(sessionKey: string, segmentIds: readonly string[]): Promise<void> {
+	write(sessionKey: string, segmentIds: readonly string[]): void {
 		this.#requireWithinLimits(segmentIds);
 		const stored = segmentIds.length === 0 ? noSegments : Object.freeze(segmentIds.map((id) => this.#ids.acquire(id)));
 		this.#cache.set(sessionKey, stored);
@@ -119,7 +119,7 @@ export class MemorySegmentStore implements SegmentStore {
 		if (segmentIds === undefined) return status.get === 'stale' ? { status: 'expired' } : { status: 'miss' };
 		// The lookup reports the remaining TTL in `status`: no second lookup of the key.
 		const ageMs = this.#ttlMs - (status.remainingTTL ?? this.#ttlMs);
-		return { status: 'hit', segmentIds, updatedAt: new Date(Date.now() - ageMs) };
+		return { status: 'hit', segmentIds, updatedAtMs: Date.now() - ageMs };
 	}
 
 	#requireWithinLimits(segmentIds: readonly string[]): void {

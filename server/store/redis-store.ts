@@ -130,7 +130,7 @@ function decodeReport(value: string): StoreRead {
 	// Not a value this store wrote (another program's key under the prefix): as good as no report.
 	if (!Number.isSafeInteger(reportedAt)) return { status: 'miss' };
 	const segmentIds = timeEnd === -1 ? [] : value.slice(timeEnd + 1).split(separator);
-	return { status: 'hit', segmentIds, updatedAt: new Date(reportedAt) };
+	return { status: 'hit', segmentIds, updatedAtMs: reportedAt };
 }
 
 /** `prefix` as a SCAN MATCH pattern matching itself literally. */

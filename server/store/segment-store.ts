@@ -1,14 +1,19 @@
 /**
  * Where each session's last segment report lives: in this process (`MemorySegmentStore`) or in a Redis that
- * several collector instances share (`RedisSegmentStore`). Async, so both implement the same interface.
+ * several collector instances share (`RedisSegmentStore`). `read` and `write` answer with a plain value where the
+store has it at hand (the in-process store always does, so the hot path costs no promise) and with a promise where
+it must ask (Redis); callers that can take either `await` the answer.
  *
  * Keys are session keys (see `sessionKeyOf`), never raw cookie values.
  */
 export interface SegmentStore {
 	/** Never rejects for trouble reaching the store: that is the `unavailable` read. */
-	read(sessionKey: string): Promise<StoreRead>;
-	/** Rejects with a `StoreUnavailableError` when the report could not be stored; nothing is then half-written. */
-	write(sessionKey: string, segmentIds: readonly string[]): Promise<void>;
+	read(sessionKey: string): StoreRead | Promise<StoreRead>;
+	/**
+	 * Fails with a `StoreUnavailableError` when the report could not be stored (a rejection, from a store that must
+	 * ask); nothing is then half-written.
+	 */
+	write(sessionKey: string, segmentIds: readonly string[]): void | Promise<void>;
 	/**
 	 * Resolves with the first report written for this session within `timeoutMs` (by any instance sharing the
 	 * store), or with the state at the end of the wait. Resolves at once when a report is already held.
@@ -23,7 +28,8 @@ export interface SegmentStore {
  * `expired`: a report was held but its time to live ran out; `unavailable`: the store cannot be reached right now.
  */
 export type StoreRead =
-	| { status: 'hit'; segmentIds: readonly string[]; updatedAt: Date }
+	/** `updatedAtMs`: when the last report arrived, in ms since the epoch (a number, not a Date: no object per read). */
+	| { status: 'hit'; segmentIds: readonly string[]; updatedAtMs: number }
 	| { status: 'miss' }
 	| { status: 'expired' }
 	| { status: 'unavailable' };

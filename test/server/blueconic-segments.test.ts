@@ -383,7 +383,7 @@ class StalledReads implements SegmentStore {
 		this.#inner = inner;
 	}
 
-	read(sessionKey: string): Promise<StoreRead> {
+	async read(sessionKey: string): Promise<StoreRead> {
 		if (!this.stalled) return this.#inner.read(sessionKey);
 		return new Promise((resolve) => this.#held.push(() => resolve(this.#inner.read(sessionKey))));
 	}
@@ -397,8 +397,8 @@ class StalledReads implements SegmentStore {
 		for (const release of this.#held.splice(0)) release();
 	}
 
-	write(sessionKey: string, segmentIds: readonly string[]): Promise<void> {
-		return this.#inner.write(sessionKey, segmentIds);
+	async write(sessionKey: string, segmentIds: readonly string[]): Promise<void> {
+		await this.#inner.write(sessionKey, segmentIds);
 	}
 
 	waitForReport(sessionKey: string, timeoutMs: number): Promise<StoreRead> {

@@ -42,7 +42,7 @@ export function describeSegmentStoreContract(name: string, { create, expiredRead
 			// The time of the write, whatever the machine's speed: not before it began, not after the read. The memory
 			// store derives it from the cache's monotonic clock, so a few milliseconds of rounding are allowed.
 			const clockSlackMs = 5;
-			const updatedAt = read.status === 'hit' ? read.updatedAt.getTime() : Number.NaN;
+			const updatedAt = read.status === 'hit' ? read.updatedAtMs : Number.NaN;
 			expect(updatedAt).toBeGreaterThanOrEqual(beforeWrite - clockSlackMs);
 			expect(updatedAt).toBeLessThanOrEqual(afterRead + clockSlackMs);
 		});
