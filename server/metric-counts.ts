@@ -40,7 +40,7 @@ export class CountedCounter<L extends string> {
 			collect() {
 				this.reset();
 				for (const count of counts.values()) {
-					if (count.value > 0) this.inc(labelsOf(labelNames, count.labelValues), count.value);
+					if (count.value > 0) this.inc(labelsOf(labelNames, count.labelValues) as Partial<Record<L, string>>, count.value);
 				}
 			},
 		});
