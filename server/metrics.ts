@@ -1,23 +1,53 @@
 import type { Server, Socket } from 'node:net';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { performance } from 'node:perf_hooks';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { type Count, CountedCounter, CountedHistogram, type Observations } from './metric-counts.js';
 
 /** The collector's own Prometheus metrics, on a registry of its own so two collectors in one process never clash. */
 export interface CollectorMetrics {
 	registry: Registry;
-	sessionValidations: Counter<'outcome'>;
-	segmentReports: Counter<'outcome'>;
+	sessionValidations: CountedCounter<'outcome'>;
+	segmentReports: CountedCounter<'outcome'>;
 	/** Decisions answered (browser lookups and each node of a backend decide), by result: yes, no, unknown. */
-	decisions: Counter<'result'>;
+	decisions: CountedCounter<'result'>;
 	/** Sessions the in-process store let go before their time: `bytes` (over maxBytes) or `sessions` (over maxSessions). */
-	sessionEvictions: Counter<'reason'>;
+	sessionEvictions: CountedCounter<'reason'>;
 	/** Failed calls to the store (Redis), by `operation`: `read`, `write`, `count`, `rate_limit`. */
-	storeErrors: Counter<'operation'>;
-	/** Counts one answered request and its duration since `startedAt` (from `process.hrtime.bigint()`). */
-	observeRequest(route: string, method: string, status: number, startedAt: bigint): void;
+	storeErrors: CountedCounter<'operation'>;
+	/** Counts one answered request and its duration since `startedAt` (from `performance.now()`). */
+	observeRequest(route: string, method: string, status: number, startedAt: number): void;
+	/** The same, for one route resolved once: what the browser endpoints count into on every request. */
+	routeRequests(route: string): RouteRequests;
 	/** Counts the connections `server` holds and those it refuses past `server.maxConnections`. */
 	observeConnections(server: Server): void;
 	/** Reads the requests `listen()` is answering when scraped (what a shutdown waits for). */
 	observeRequestsInFlight(requests: { readonly count: number }): void;
+}
+
+/** One route's request counts (by method and status) and durations. */
+export class RouteRequests {
+	readonly #byMethod = new Map<string, Map<number, Count>>();
+	constructor(
+		readonly route: string,
+		readonly requests: CountedCounter<'route' | 'method' | 'status'>,
+		readonly seconds: Observations,
+	) {}
+
+	/** Counts one answered request and its duration since `startedAt` (from `performance.now()`). */
+	observe(method: string, status: number, startedAt: number): void {
+		let byStatus = this.#byMethod.get(method);
+		if (byStatus === undefined) {
+			byStatus = new Map();
+			this.#byMethod.set(method, byStatus);
+		}
+		let count = byStatus.get(status);
+		if (count === undefined) {
+			count = this.requests.labels(this.route, method, String(status));
+			byStatus.set(status, count);
+		}
+		count.value++;
+		this.seconds.observe((performance.now() - startedAt) / 1000);
+	}
 }
 
 /** What the gauges read when scraped. */
@@ -32,19 +62,29 @@ export interface MetricSources {
 export function createMetrics({ sessionsHeld, ready, storeBytes }: MetricSources): CollectorMetrics {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, prefix: 'blueconic_bridge_' });
-	const requests = new Counter({
+	// Counted as plain numbers, copied into the registry when it is read (see metric-counts.ts).
+	const requests = new CountedCounter({
 		name: 'blueconic_bridge_http_requests_total',
 		help: 'HTTP requests answered, by route, method and status.',
 		labelNames: ['route', 'method', 'status'] as const,
-		registers: [registry],
+		registry,
 	});
-	const requestSeconds = new Histogram({
+	const requestSeconds = new CountedHistogram({
 		name: 'blueconic_bridge_http_request_duration_seconds',
 		help: 'Time to answer an HTTP request, by route.',
-		labelNames: ['route'] as const,
+		labelName: 'route',
 		buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
-		registers: [registry],
+		registry,
 	});
+	const byRoute = new Map<string, RouteRequests>();
+	const routeRequests = (route: string): RouteRequests => {
+		let counts = byRoute.get(route);
+		if (counts === undefined) {
+			counts = new RouteRequests(route, requests, requestSeconds.labels(route));
+			byRoute.set(route, counts);
+		}
+		return counts;
+	};
 	let openConnections = 0;
 	new Gauge({
 		name: 'blueconic_bridge_connections',
@@ -71,9 +111,9 @@ export function createMetrics({ sessionsHeld, ready, storeBytes }: MetricSources
 	const metrics: CollectorMetrics = {
 		registry,
 		observeRequest(route, method, status, startedAt) {
-			requests.inc({ route, method, status });
-			requestSeconds.observe({ route }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+			routeRequests(route).observe(method, status, startedAt);
 		},
+		routeRequests,
 		observeRequestsInFlight(requests) {
 			requestsInFlight = requests;
 		},
@@ -85,35 +125,35 @@ export function createMetrics({ sessionsHeld, ready, storeBytes }: MetricSources
 			// Node closes a connection past maxConnections before any 'connection' event, and says so with 'drop'.
 			server.on('drop', () => refusedConnections.inc());
 		},
-		sessionValidations: new Counter({
+		sessionValidations: new CountedCounter({
 			name: 'blueconic_bridge_session_upstream_checks_total',
 			help: 'Calls to the upstream session validator (cache misses), by outcome.',
-			labelNames: ['outcome'],
-			registers: [registry],
+			labelNames: ['outcome'] as const,
+			registry,
 		}),
-		segmentReports: new Counter({
+		segmentReports: new CountedCounter({
 			name: 'blueconic_bridge_segment_reports_total',
 			help: 'Segment reports received from browsers, by outcome.',
-			labelNames: ['outcome'],
-			registers: [registry],
+			labelNames: ['outcome'] as const,
+			registry,
 		}),
-		decisions: new Counter({
+		decisions: new CountedCounter({
 			name: 'blueconic_bridge_decisions_total',
 			help: 'Segment decisions answered (browser lookups and each node of a backend decide), by result.',
-			labelNames: ['result'],
-			registers: [registry],
+			labelNames: ['result'] as const,
+			registry,
 		}),
-		sessionEvictions: new Counter({
+		sessionEvictions: new CountedCounter({
 			name: 'blueconic_bridge_sessions_evicted_total',
 			help: 'Sessions evicted from the in-process store to stay within its bounds, by reason (bytes, sessions).',
-			labelNames: ['reason'],
-			registers: [registry],
+			labelNames: ['reason'] as const,
+			registry,
 		}),
-		storeErrors: new Counter({
+		storeErrors: new CountedCounter({
 			name: 'blueconic_bridge_store_errors_total',
 			help: 'Failed calls to the segment store (Redis), by operation; reads then answer unknown, writes 503.',
-			labelNames: ['operation'],
-			registers: [registry],
+			labelNames: ['operation'] as const,
+			registry,
 		}),
 	};
 	new Gauge({

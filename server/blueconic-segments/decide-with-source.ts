@@ -113,11 +113,12 @@ function allUnknown(segmentIds: readonly string[]): SourcedDecision[] {
 }
 
 function fromBrowser(inputs: DecisionInputs, read: StoreRead): SourcedDecision[] {
-	return inputs.segmentIds.map((segment) => ({
-		segment,
-		result: read.status !== 'hit' ? 'unknown' : read.segmentIds.includes(segment) ? 'yes' : 'no',
-		source: 'browser',
-	}));
+	return inputs.segmentIds.map((segment) => browserDecision(segment, read));
+}
+
+/** One segment decided by the browser's report (the browser lookup's synchronous path calls it directly). */
+export function browserDecision(segment: string, read: StoreRead): SourcedDecision {
+	return { segment, result: read.status !== 'hit' ? 'unknown' : read.segmentIds.includes(segment) ? 'yes' : 'no', source: 'browser' };
 }
 
 /** No profile: BlueConic confirms no segment (`no`); unreachable in time: `unknown`. */

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Context, Middleware } from 'koa';
 import { capText } from '../utils/cap-text.js';
 import type { CollectorParts } from '../routes/parts.js';
 import { errorAnswer, setAnswer } from './answer.js';
 import { errorCodeOf, logAnsweredRequest } from './request-log.js';
+import { nextRequestId } from './request-id.js';
 import { answerClosesConnection } from './unread-body.js';
 
 /** Answers no route gave: no such path, a method the path does not take (with Allow), a method nobody takes. */
@@ -16,8 +17,8 @@ const routingErrors: Readonly<Record<number, string>> = { 404: 'not_found', 405:
  */
 export function observe({ metrics, logger, isDraining }: CollectorParts): Middleware {
 	return async (ctx, next) => {
-		const startedAt = process.hrtime.bigint();
-		const requestId = randomUUID();
+		const startedAt = performance.now();
+		const requestId = nextRequestId();
 		ctx.set('X-Request-Id', requestId);
 		try {
 			await next();

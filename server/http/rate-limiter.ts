@@ -1,3 +1,4 @@
+import type { RateWindow } from '../sessions/session-records.js';
 import { HttpError } from '../errors/http-error.js';
 import { retryAfterSeconds } from '../utils/backoff.js';
 
@@ -8,6 +9,11 @@ import { retryAfterSeconds } from '../utils/backoff.js';
  */
 export interface RateLimiter {
 	take(key: string): void | Promise<void>;
+	/**
+	 * In-process limits only: counts in a window the caller keeps (a session's hot-path record), at `now`. Absent
+	 * on the Redis limit, whose windows are shared in Redis: the record then holds none.
+	 */
+	takeIn?(window: RateWindow, now: number): void;
 }
 
 /** The 429 both limits answer: at most `perMinute` reports, try again in `retryAfterMs`. */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
 
 export interface AnsweredRequest {
@@ -8,8 +9,8 @@ export interface AnsweredRequest {
 	status: number;
 	/** The error answer's `code`, if it was one. */
 	code: string | undefined;
-	/** From `process.hrtime.bigint()` when the request arrived. */
-	startedAt: bigint;
+	/** From `performance.now()` when the request arrived. */
+	startedAt: number;
 }
 
 /**
@@ -18,7 +19,7 @@ export interface AnsweredRequest {
  */
 export function logAnsweredRequest(logger: Logger, { requestId, method, route, status, code, startedAt }: AnsweredRequest): void {
 	if (!logger.isLevelEnabled('debug')) return;
-	const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+	const durationMs = performance.now() - startedAt;
 	logger.debug({ requestId, method, route, status, ...(code === undefined ? {} : { code }), durationMs }, 'request answered');
 }
 

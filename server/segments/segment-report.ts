@@ -5,25 +5,29 @@ export interface SegmentLimits {
 	maxIdLength: number;
 }
 
-// C0 and C1 control characters, and UTF-16 halves that do not form a character: no real segment id has them.
-const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 /** The largest UTF-8 body a valid report can need: every id at its longest, 3 bytes a UTF-16 unit, plus quotes and commas. */
 export function maxReportBytes({ maxPerSession, maxIdLength }: SegmentLimits): number {
 	return maxPerSession * (3 * maxIdLength + 3) + 2;
 }
 
+// Reports up to this many items are de-duplicated by scanning what is kept; longer ones through a Set.
+const scanLimit = 16;
+
 /**
  * A browser's segment report: a JSON array of segment-id strings, de-duplicated (first occurrence kept).
- * An empty array is a valid report: "in no segment".
+ * An empty array is a valid report: "in no segment". Checked in one pass over each id's characters; a report
+ * without duplicates is the parsed array itself, not a copy.
  */
 export function parseSegmentReport(body: unknown, { maxPerSession, maxIdLength }: SegmentLimits): string[] {
 	if (!Array.isArray(body)) {
 		throw new HttpError(400, 'not_an_array', `the body must be a JSON array of segment id strings, not ${describe(body)}`);
 	}
-	const segmentIds = new Set<string>();
-	for (const [index, item] of body.entries()) {
+	const items = body as unknown[];
+	let distinct: string[] | undefined; // only once a duplicate shows up
+	let seen: Set<string> | undefined;
+	let distinctCount = 0;
+	for (let index = 0; index < items.length; index++) {
+		const item = items[index];
 		if (typeof item !== 'string') {
 			throw new HttpError(400, 'invalid_segment_id', `item ${index} is ${describe(item)}, not a segment id string`);
 		}
@@ -31,15 +35,45 @@ export function parseSegmentReport(body: unknown, { maxPerSession, maxIdLength }
 		if (item.length > maxIdLength) {
 			throw new HttpError(400, 'segment_id_too_long', `item ${index} is longer than ${maxIdLength} characters`);
 		}
-		if (controlCharacter.test(item) || loneSurrogate.test(item)) {
+		if (!isCleanText(item)) {
 			throw new HttpError(400, 'invalid_segment_id', `item ${index} contains control characters or broken unicode`);
 		}
-		segmentIds.add(item);
+		if (isRepeat(items, index, item, seen)) {
+			distinct ??= items.slice(0, index) as string[];
+			continue;
+		}
+		if (items.length > scanLimit) (seen ??= new Set()).add(item);
+		distinctCount++;
+		distinct?.push(item);
 	}
-	if (segmentIds.size > maxPerSession) {
+	if (distinctCount > maxPerSession) {
 		throw new HttpError(413, 'too_many_segments', `a report may hold at most ${maxPerSession} distinct segment ids`);
 	}
-	return [...segmentIds];
+	return distinct ?? (items as string[]);
+}
+
+/** Whether `item` came earlier in the report. */
+function isRepeat(items: readonly unknown[], index: number, item: string, seen: Set<string> | undefined): boolean {
+	if (seen !== undefined) return seen.has(item);
+	if (items.length > scanLimit) return false; // the first item: the Set starts with it
+	for (let earlier = 0; earlier < index; earlier++) if (items[earlier] === item) return true;
+	return false;
+}
+
+/**
+ * No C0 or C1 control character and no UTF-16 half that does not form a character: no real segment id has them.
+ */
+function isCleanText(text: string): boolean {
+	for (let index = 0; index < text.length; index++) {
+		const code = text.charCodeAt(index);
+		if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return false;
+		if (code >= 0xd800 && code <= 0xdfff) {
+			const next = text.charCodeAt(index + 1); // NaN past the end
+			if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+			index++; // the pair's low half
+		}
+	}
+	return true;
 }
 
 function describe(value: unknown): string {

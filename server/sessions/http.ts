@@ -44,6 +44,13 @@ type UpstreamAnswer =
 	| { status: 'valid'; identity?: SessionIdentity }
 	| Extract<SessionCheck, { status: 'invalid' | 'unavailable' }>;
 
+function checkOf(cookieValue: string, answer: UpstreamAnswer): SessionCheck {
+	if (answer.status !== 'valid') return answer;
+	return answer.identity === undefined
+		? { status: 'valid', sessionId: cookieValue }
+		: { status: 'valid', sessionId: cookieValue, identity: answer.identity };
+}
+
 const invalidAnswer = Object.freeze({ status: 'invalid', reason: 'unknown' } as const);
 // Refusals for lack of slots come in floods; they are logged at most this often, with a count.
 const busyLogIntervalMs = 10_000;
@@ -84,13 +91,17 @@ export class HttpSessions implements SessionValidator {
 		this.#invalid = new LRUCache({ max: options.invalidCacheMaxEntries ?? options.cacheMaxEntries, ttlResolution: 0 });
 	}
 
-	async validate(cookieValue: string, client?: SessionClient): Promise<SessionCheck> {
+	/** From the caches, a plain answer; otherwise a promise of upstream's (shared with concurrent checks). */
+	validate(cookieValue: string, client?: SessionClient): SessionCheck | Promise<SessionCheck> {
 		const key = sessionKeyOf(cookieValue);
-		const answer = this.#valid.get(key) ?? this.#invalid.get(key) ?? (await this.#askShared(key, cookieValue, client));
-		if (answer.status !== 'valid') return answer;
-		return answer.identity === undefined
-			? { status: 'valid', sessionId: cookieValue }
-			: { status: 'valid', sessionId: cookieValue, identity: answer.identity };
+		const answer = this.#valid.get(key) ?? this.#invalid.get(key) ?? this.#askShared(key, cookieValue, client);
+		return answer instanceof Promise ? answer.then((asked) => checkOf(cookieValue, asked)) : checkOf(cookieValue, answer);
+	}
+
+	/** A valid answer is reused for as long as it stays in the cache of valid answers (`cacheSeconds`). */
+	reusableUntil(cookieValue: string): number | undefined {
+		const remainingMs = this.#valid.getRemainingTTL(sessionKeyOf(cookieValue));
+		return remainingMs > 0 && Number.isFinite(remainingMs) ? Date.now() + remainingMs : undefined;
 	}
 
 	/** One upstream call per session at a time, at most `maxConcurrentChecks` in all and the client's share each. */

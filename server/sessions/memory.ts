@@ -23,7 +23,7 @@ export class MemorySessions implements SessionValidator {
 		this.#identities.delete(sessionId);
 	}
 
-	async validate(cookieValue: string): Promise<SessionCheck> {
+	validate(cookieValue: string): SessionCheck {
 		const status: LRUCache.Status<string, SessionIdentity> = {};
 		const identity = this.#identities.get(cookieValue, { status });
 		if (identity === undefined) return { status: 'invalid', reason: status.get === 'stale' ? 'expired' : 'unknown' };

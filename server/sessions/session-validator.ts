@@ -26,6 +26,13 @@ export interface SessionClient {
 }
 
 export interface SessionValidator {
-	validate(cookieValue: string, client?: SessionClient): Promise<SessionCheck>;
+	/** A plain answer when the validator has it at hand (a cache, a signature), a promise when it must ask. */
+	validate(cookieValue: string, client?: SessionClient): SessionCheck | Promise<SessionCheck>;
+	/**
+	 * For a cookie `validate` just found valid: until when (ms since the epoch) the collector may take it as valid
+	 * without asking again (the end of the validator's own cache entry, a signed cookie's expiry); `undefined`:
+	 * ask every time. Validators without it (in-process sessions, which can be ended) are asked every time.
+	 */
+	reusableUntil?(cookieValue: string): number | undefined;
 	close?(): Promise<void>;
 }
