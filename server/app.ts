@@ -16,6 +16,8 @@ import { RedisRateLimit } from './http/redis-rate-limit.js';
 import { OriginProxy } from './inject/origin-proxy.js';
 import { createLogger, type Logger } from './logger.js';
 import { type CollectorMetrics, createMetrics } from './metrics.js';
+import { adminRoutes } from './admin/routes.js';
+import { defaultAdminAssetsPath } from './admin/console-assets.js';
 import { backendRoutes } from './routes/backend.js';
 import { browserEndpoints } from './routes/browser.js';
 import type { ProfileSync, ProfileSyncOptions } from './profile-sync/index.js';
@@ -48,6 +50,8 @@ export interface CollectorOptions {
 	blueconicClient?: ProfileSyncOptions['client'];
 	/** A fetch (and clock) for segment reads from BlueConic's REST API (tests). */
 	blueconicSegments?: { fetch?: typeof fetch; now?: () => number };
+	/** The admin console's built UI (`index.html`, `assets/`); defaults to this package's dist/admin. */
+	adminAssetsPath?: string;
 	/**
 	 * The file the configuration was read from (`serve --config`): watched, reloaded on `live.reload()`, written by
 	 * console saves. Without it the configuration still changes live through `live.save()`, in memory only.
@@ -177,6 +181,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	profileSyncRoutes(router, parts, () => profileSync.profileSync);
 	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
 	opsRoutes(router, parts);
+	adminRoutes(router, parts, { live, profileSync: () => profileSync.profileSync, assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath() });
 
 	const app = new Koa();
 	app.silent = true; // errors are answered and logged by `observe`

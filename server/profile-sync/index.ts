@@ -9,6 +9,7 @@ import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { retryAfterWindowSeconds } from '../utils/backoff.js';
 import { createProfileSyncMetrics } from './metrics.js';
 import type { ProfileSyncQueue } from './queue/index.js';
+import { type ProfileSyncFailure, RecentFailures } from './recent-failures.js';
 import type { SyncUser } from './sync-user.js';
 import { type ProfileSyncRules, type UserSyncResult, syncUsers } from './sync-users.js';
 import { handleProfileSyncWebhook } from './webhook.js';
@@ -53,6 +54,8 @@ export interface ProfileSync {
 	abort(): void;
 	/** Stops taking new work (503) and resolves once every sync in flight has been answered. */
 	close(): Promise<void>;
+	/** The last profile syncs that failed, newest first, with their reasons (for the admin console's status). */
+	recentFailures(): readonly ProfileSyncFailure[];
 }
 
 export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
@@ -75,6 +78,7 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 	let credentials = options.blueconic;
 	let client = clientFor(credentials);
 	const inFlight = new Set<Promise<unknown>>();
+	const failures = new RecentFailures();
 	let state: 'open' | 'closing' = 'open';
 
 	function track<T>(work: Promise<T>): Promise<T> {
@@ -86,11 +90,17 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 
 	function sync(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]> {
 		if (state !== 'open') return Promise.reject(shuttingDown());
-		return track(syncUsers(users, { client, profileMapping, profileSync: profileSyncRules, metrics }, signal));
+		const work = syncUsers(users, { client, profileMapping, profileSync: profileSyncRules, metrics }, signal);
+		work.then(
+			(results) => failures.recordResults(results),
+			(error: unknown) => failures.recordError(error),
+		);
+		return track(work);
 	}
 
 	return {
 		syncUsers: sync,
+		recentFailures: () => failures.list(),
 		reconfigure(settings) {
 			profileMapping = mappingOrDefault(settings.profileMapping);
 			if (isDeepStrictEqual(settings.blueconic, credentials)) return;
