@@ -13,6 +13,8 @@ import { RedisRateLimit } from './http/redis-rate-limit.js';
 import { OriginProxy } from './inject/origin-proxy.js';
 import { createLogger, type Logger } from './logger.js';
 import { type CollectorMetrics, createMetrics } from './metrics.js';
+import { adminRoutes } from './admin/routes.js';
+import { defaultAdminAssetsPath } from './admin/console-assets.js';
 import { backendRoutes } from './routes/backend.js';
 import { browserEndpoints } from './routes/browser.js';
 import { createProfileSync, type ProfileSync, type ProfileSyncOptions } from './profile-sync/index.js';
@@ -44,6 +46,8 @@ export interface CollectorOptions {
 	blueconicClient?: ProfileSyncOptions['client'];
 	/** A fetch (and clock) for segment reads from BlueConic's REST API (tests). */
 	blueconicSegments?: { fetch?: typeof fetch; now?: () => number };
+	/** The admin console's built UI (`index.html`, `assets/`); defaults to this package's dist/admin. */
+	adminAssetsPath?: string;
 }
 
 /** The collector: a Koa app, mountable in an existing one, with what its owner needs to run and stop it. */
@@ -158,6 +162,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	profileSyncRoutes(router, parts, profileSync);
 	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
 	opsRoutes(router, parts);
+	adminRoutes(router, parts, { live: () => undefined, profileSync, assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath() });
 
 	const app = new Koa();
 	app.silent = true; // errors are answered and logged by `observe`

@@ -267,6 +267,11 @@ export const configSchema = z.strictObject({
 		error: 'must be "*" or a list of sites',
 	}),
 	apiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).default([]),
+	/**
+	 * Keys that sign in to the admin console at /plugins/blueconic/admin/; absent (the default): the console is off.
+	 * Each must differ from every API key (checked below), so a backend's key never opens the console.
+	 */
+	adminKeys: z.array(z.string().min(16, 'must be at least 16 characters')).min(1, 'must list at least one key, or be left out').optional(),
 	segments: z
 		.strictObject({
 			ttlSeconds: positiveInt.default(1_800),
@@ -343,6 +348,12 @@ export const configSchema = z.strictObject({
  * The whole configuration, with the checks that span sections: reading segments from BlueConic needs its credentials.
  */
 export const collectorConfigSchema = configSchema.superRefine((config, ctx) => {
+	const apiKeys = new Set(config.apiKeys);
+	for (const [index, adminKey] of (config.adminKeys ?? []).entries()) {
+		if (apiKeys.has(adminKey)) {
+			ctx.addIssue({ code: 'custom', path: ['adminKeys', index], message: 'must differ from every apiKeys entry: a backend key must not open the console' });
+		}
+	}
 	if (config.segments.source !== 'browser' && config.blueconic === undefined) {
 		ctx.addIssue({
 			code: 'custom',

@@ -8,6 +8,7 @@ import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { retryAfterWindowSeconds } from '../utils/backoff.js';
 import { createProfileSyncMetrics } from './metrics.js';
 import type { ProfileSyncQueue } from './queue/index.js';
+import { type ProfileSyncFailure, RecentFailures } from './recent-failures.js';
 import type { SyncUser } from './sync-user.js';
 import { type ProfileSyncRules, type UserSyncResult, syncUsers } from './sync-users.js';
 import { handleProfileSyncWebhook } from './webhook.js';
@@ -47,6 +48,8 @@ export interface ProfileSync {
 	abort(): void;
 	/** Stops taking new work (503) and resolves once every sync in flight has been answered. */
 	close(): Promise<void>;
+	/** The last profile syncs that failed, newest first, with their reasons (for the admin console's status). */
+	recentFailures(): readonly ProfileSyncFailure[];
 }
 
 export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
@@ -72,6 +75,7 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 		signal: lifetime.signal,
 	});
 	const inFlight = new Set<Promise<unknown>>();
+	const failures = new RecentFailures();
 	let state: 'open' | 'closing' = 'open';
 
 	function track<T>(work: Promise<T>): Promise<T> {
@@ -83,11 +87,17 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 
 	function sync(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]> {
 		if (state !== 'open') return Promise.reject(shuttingDown());
-		return track(syncUsers(users, { client, profileMapping, profileSync: profileSyncRules, metrics }, signal));
+		const work = syncUsers(users, { client, profileMapping, profileSync: profileSyncRules, metrics }, signal);
+		work.then(
+			(results) => failures.recordResults(results),
+			(error: unknown) => failures.recordError(error),
+		);
+		return track(work);
 	}
 
 	return {
 		syncUsers: sync,
+		recentFailures: () => failures.list(),
 		async handleWebhook(body) {
 			// Refused without looking at the users: a sender retries the whole request later anyway.
 			if (state !== 'open') return httpErrorAnswer(shuttingDown());
