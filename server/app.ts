@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { createBlueConicSegments } from './blueconic-segments/index.js';
-import { liveSettingsOf } from './config/live-settings.js';
+import type { LiveConfig } from './config/live-config.js';
+import { createLiveConfig } from './config/live-config-holder.js';
 import { parseConfig } from './config/load.js';
 import type { Redis } from 'ioredis';
 import type { CollectorConfig, CollectorConfigInput } from './config/schema.js';
@@ -48,12 +49,23 @@ export interface CollectorOptions {
 	blueconicSegments?: { fetch?: typeof fetch; now?: () => number };
 	/** The admin console's built UI (`index.html`, `assets/`); defaults to this package's dist/admin. */
 	adminAssetsPath?: string;
+	/**
+	 * The file the configuration was read from (`serve --config`): watched, reloaded on `live.reload()`, written by
+	 * console saves. Without it the configuration still changes live through `live.save()`, in memory only.
+	 */
+	configFile?: string;
+	/** Whether changes to `configFile` are applied as they are written (default true). */
+	watchConfigFile?: boolean;
+	/** Resolves the configuration's `env:` references (default `process.env`). */
+	env?: NodeJS.ProcessEnv;
 }
 
 /** The collector: a Koa app, mountable in an existing one, with what its owner needs to run and stop it. */
 export interface Collector extends Koa {
-	/** The validated configuration the collector was built from. */
-	config: CollectorConfig;
+	/** The validated configuration in force (it changes with `live`: read it when needed, do not keep it). */
+	readonly config: CollectorConfig;
+	/** The configuration in force and how to change it without a restart (see docs/collector.md, Live configuration). */
+	live: LiveConfig;
 	metrics: CollectorMetrics;
 	store: SegmentStore;
 	/** The in-process sessions when `session.validate.type` is `memory` (demo, tests). */
@@ -81,8 +93,9 @@ export interface Collector extends Koa {
  * Throws `ConfigError` naming every invalid field.
  */
 export function createCollector(configInput: CollectorConfigInput, options: CollectorOptions = {}): Collector {
-	const config = parseConfig(configInput);
+	const config = parseConfig(configInput, options.env);
 	const logger = options.logger ?? createLogger();
+	const live = createLiveConfig({ source: configInput, config, file: options.configFile, env: options.env, logger });
 	// One owner of every Redis connection this collector opens (store, waits, limits, queue); closed in close().
 	const redis =
 		config.store.type === 'redis' ? new RedisConnections({ url: config.store.url, keyPrefix: config.store.keyPrefix }) : undefined;
@@ -113,10 +126,9 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		logConnectionChanges(redis.commands, 'commands', logger);
 		readiness.add('store', () => isReachable(redis.commands));
 	}
-	const settings = liveSettingsOf(config);
 	const parts: CollectorParts = {
 		isDraining: () => draining,
-		settings: () => settings,
+		settings: live.current,
 		sessions,
 		store,
 		redis,
@@ -162,7 +174,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	profileSyncRoutes(router, parts, profileSync);
 	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
 	opsRoutes(router, parts);
-	adminRoutes(router, parts, { live: () => undefined, profileSync, assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath() });
+	adminRoutes(router, parts, { live: () => live, profileSync, assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath() });
 
 	const app = new Koa();
 	app.silent = true; // errors are answered and logged by `observe`
@@ -188,8 +200,8 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		return originProxy ? (originProxy.wrap(handle) as typeof handle) : handle;
 	};
 
-	return Object.assign(app, {
-		config,
+	const collector = Object.assign(app, {
+		live,
 		metrics,
 		store,
 		readiness,
@@ -215,6 +227,8 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			originProxy?.close();
 		},
 	});
+	return Object.defineProperty(collector, 'config', { get: () => live.current().config, enumerable: true }) as typeof collector &
+		Pick<Collector, 'config'>;
 }
 
 /** Segments in this process (an LRU cache bounded by `segments.maxSessions`), or in the shared Redis. */

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { createCollector } from '../app.js';
-import { loadConfigFile } from '../config/load.js';
-import type { CollectorConfig } from '../config/schema.js';
+import { type Collector, createCollector } from '../app.js';
+import { readConfigJson } from '../config/load.js';
+import type { CollectorConfigInput } from '../config/schema.js';
 import { isConfigError } from '../errors/config-error.js';
 import { listen, type RunningCollector } from '../listen.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -69,11 +69,12 @@ export async function runServeCommand(argv: string[], io: CommandIo): Promise<nu
 	const host = options.host ?? io.env.HOST ?? '0.0.0.0';
 
 	const logger = createLogger(io.env.LOG_LEVEL ?? 'info', io.stdout);
-	let config: CollectorConfig;
+	let collector: Collector;
 	let running: RunningCollector;
 	try {
-		config = await loadConfigFile(options.config, io.env);
-		running = await listen(createCollector(config, { logger }), { port, host });
+		// The file's JSON as written: live configuration keeps its `env:` references when the console saves it.
+		collector = createCollector((await readConfigJson(options.config)) as CollectorConfigInput, { logger, configFile: options.config, env: io.env });
+		running = await listen(collector, { port, host });
 	} catch (error) {
 		io.stderr.write(isConfigError(error) ? `${error.message}\n` : `cannot start: ${(error as Error).message}\n`);
 		return 1;
@@ -97,7 +98,7 @@ export async function runServeCommand(argv: string[], io: CommandIo): Promise<nu
 	});
 	// A person pressing Ctrl-C is not a load balancer to drain for.
 	const drain = signal === 'SIGTERM';
-	const { drainSeconds, shutdownGraceSeconds } = config.server;
+	const { drainSeconds, shutdownGraceSeconds } = collector.config.server;
 	logger.info(
 		{ signal, drainSeconds: drain ? drainSeconds : 0, shutdownGraceSeconds },
 		drain && drainSeconds > 0 ? 'shutting down: draining, then finishing requests in flight' : 'shutting down: finishing requests in flight',

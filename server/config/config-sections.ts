@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConfigProblem } from './live-config.js';
 import { readConfigJson, resolveEnvReferences, validateConfig } from './load.js';
 import { type CollectorConfig, configSchema } from './schema.js';
 
@@ -20,7 +21,7 @@ export function parseConfigSections<Section extends ConfigSection>(
 	const shape = Object.fromEntries(
 		Object.entries(configSchema.shape).map(([name, schema]) => [name, wanted.has(name) ? schema : z.unknown().optional()]),
 	);
-	const problems: string[] = [];
+	const problems: ConfigProblem[] = [];
 	const resolved =
 		input !== null && typeof input === 'object' && !Array.isArray(input)
 			? Object.fromEntries(

@@ -2,9 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import { formatPath } from '../utils/format-path.js';
+import type { ConfigProblem } from './live-config.js';
 import { type CollectorConfig, collectorConfigSchema } from './schema.js';
 
 const envPrefix = 'env:';
+
+/** What checking a configuration found: the validated configuration, or every problem with its path. */
+export type ConfigParse<T> = { ok: true; config: T } | { ok: false; problems: ConfigProblem[] };
 
 /** Reads, resolves and validates a configuration file. Throws `ConfigError` listing every problem found. */
 export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<CollectorConfig> {
@@ -19,6 +23,11 @@ export async function readConfigJson(path: string): Promise<unknown> {
 	} catch (error) {
 		throw new ConfigError([`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
 	}
+	return parseConfigText(path, text);
+}
+
+/** `text`, the content of the configuration file at `path`, as JSON. Throws `ConfigError` when it is not JSON. */
+export function parseConfigText(path: string, text: string): unknown {
 	try {
 		return JSON.parse(text) as unknown;
 	} catch (error) {
@@ -31,31 +40,59 @@ export async function readConfigJson(path: string): Promise<unknown> {
  * variable first, so secrets stay out of the file; a missing variable is reported with the field's path.
  */
 export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
-	const problems: string[] = [];
-	return validateConfig(collectorConfigSchema, resolveEnvReferences(input, [], env, problems), problems);
+	const checked = checkConfig(input, env);
+	if (!checked.ok) throw configErrorOf(checked.problems);
+	return checked.config;
+}
+
+/** `parseConfig` that returns the problems, each with its path, instead of throwing (live configuration). */
+export function checkConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): ConfigParse<CollectorConfig> {
+	const problems: ConfigProblem[] = [];
+	return checkAgainst(collectorConfigSchema, resolveEnvReferences(input, [], env, problems), problems);
 }
 
 /**
  * Validates `resolved` (a configuration with its `env:` references resolved) against `schema`, adding the schema's
  * problems to those found resolving it, each naming its field's path. Throws `ConfigError` if there are any.
  */
-export function validateConfig<Schema extends z.ZodType>(schema: Schema, resolved: unknown, problems: string[]): z.output<Schema> {
+export function validateConfig<Schema extends z.ZodType>(
+	schema: Schema,
+	resolved: unknown,
+	problems: ConfigProblem[],
+): z.output<Schema> {
+	const checked = checkAgainst(schema, resolved, problems);
+	if (!checked.ok) throw configErrorOf(checked.problems);
+	return checked.config;
+}
+
+/** `validateConfig` that returns the problems instead of throwing. */
+export function checkAgainst<Schema extends z.ZodType>(
+	schema: Schema,
+	resolved: unknown,
+	resolveProblems: readonly ConfigProblem[],
+): ConfigParse<z.output<Schema>> {
+	const problems = [...resolveProblems];
 	// A field whose variable is missing was reported already; the schema's "expected string" would be noise.
-	const unresolvedPaths = new Set(problems.map((problem) => problem.slice(0, problem.indexOf(': '))));
+	const unresolvedPaths = new Set(problems.map((problem) => problem.path));
 	const result = schema.safeParse(resolved);
 	if (!result.success) {
 		for (const issue of result.error.issues) {
 			const path = formatPath(issue.path);
 			if (unresolvedPaths.has(path)) continue;
 			if (issue.code === 'unrecognized_keys') {
-				for (const key of issue.keys) problems.push(`${formatPath([...issue.path, key])}: is not a known field`);
+				for (const key of issue.keys) problems.push({ path: formatPath([...issue.path, key]), message: 'is not a known field' });
 			} else {
-				problems.push(`${path || '(root)'}: ${issue.message}`);
+				problems.push({ path: path || '(root)', message: issue.message });
 			}
 		}
 	}
-	if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-	return result.data;
+	if (problems.length > 0 || !result.success) return { ok: false, problems };
+	return { ok: true, config: result.data };
+}
+
+/** The `ConfigError` listing `problems` as `path: message` lines. */
+export function configErrorOf(problems: readonly ConfigProblem[]): ConfigError {
+	return new ConfigError(problems.map(({ path, message }) => `${path}: ${message}`));
 }
 
 /** `value` with every string `"env:NAME"` replaced by that variable; a missing one is added to `problems`. */
@@ -63,13 +100,13 @@ export function resolveEnvReferences(
 	value: unknown,
 	path: PropertyKey[],
 	env: NodeJS.ProcessEnv,
-	problems: string[],
+	problems: ConfigProblem[],
 ): unknown {
 	if (typeof value === 'string' && value.startsWith(envPrefix)) {
 		const name = value.slice(envPrefix.length);
 		const resolved = env[name];
 		if (resolved === undefined || resolved === '') {
-			problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+			problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
 			return undefined;
 		}
 		return resolved;
