@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { type Answer, callApi, setCsrfToken } from './api.js';
 import { BlueConicCard } from './blueconic-section.js';
 import type { CheckAnswer, ConfigAnswer, ErrorBody, SaveAnswer } from './contract.js';
@@ -21,6 +21,8 @@ type Screen =
 /** The console: the sign-in form until a session exists, then the settings page. */
 export function App() {
 	const [screen, setScreen] = useState<Screen>({ screen: 'loading' });
+	// A bug in a card must not leave a blank page: say so, and how to get back.
+	const [crash] = useErrorBoundary();
 
 	async function loadConfig(): Promise<void> {
 		const answer = await callApi<ConfigAnswer>('GET', 'config');
@@ -48,6 +50,9 @@ export function App() {
 		setScreen({ screen: 'signed-out', notice: 'You are signed out.' });
 	}
 
+	if (crash) {
+		return html`<main class="center"><p class="result result-bad" role="alert">The console hit an error (${String((crash as Error).message ?? crash)}). Reload the page; unsaved changes are lost.</p></main>`;
+	}
 	switch (screen.screen) {
 		case 'loading':
 			return html`<main class="center"><p class="muted" role="status">Loading the console…</p></main>`;

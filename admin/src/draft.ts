@@ -30,22 +30,38 @@ export interface Draft {
 	sites: Site[] | '*';
 }
 
+/**
+ * The draft of what the API answered. Sections come as written in the file, so fields the schema defaults may be
+ * absent (a site without `origins` or `active`, a mapping without `attributes`): the form shows their defaults.
+ */
 export function draftFrom({ sections }: ConfigAnswer): Draft {
 	const { blueconic, profileMapping } = sections;
+	const sites = sections.sites as unknown;
 	return {
-		blueconic: blueconic && { baseUrl: blueconic.baseUrl, clientId: blueconic.clientId, secret: { mode: 'keep' } },
+		blueconic: blueconic && { baseUrl: blueconic.baseUrl ?? '', clientId: blueconic.clientId ?? '', secret: { mode: 'keep' } },
 		profileMapping: profileMapping && {
-			emailPropertyId: profileMapping.emailPropertyId,
+			emailPropertyId: profileMapping.emailPropertyId ?? 'email',
 			trackingIdPropertyId: profileMapping.trackingIdPropertyId ?? '',
-			attributes: profileMapping.attributes.map(copyAttribute),
+			attributes: (Array.isArray(profileMapping.attributes) ? profileMapping.attributes : []).map(copyAttribute),
 		},
-		featured: Object.entries(sections.featuredSegments).map(([id, name]) => ({ id, name })),
-		sites: sections.sites === '*' ? '*' : sections.sites.map((site) => ({ ...site, origins: [...site.origins] })),
+		featured: Object.entries(isObject(sections.featuredSegments) ? sections.featuredSegments : {}).map(([id, name]) => ({ id, name: String(name) })),
+		sites: sites === '*' ? '*' : (Array.isArray(sites) ? (sites as Partial<Site>[]) : []).map(siteOf),
 	};
 }
 
+function siteOf(site: Partial<Site>): Site {
+	return { host: site.host ?? '', origins: Array.isArray(site.origins) ? [...site.origins] : [], active: site.active ?? true };
+}
+
+function isObject(value: unknown): value is Record<string, string> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function copyAttribute(attribute: AttributeMapping): AttributeMapping {
-	return { zephrAttributeId: attribute.zephrAttributeId, blueconic: { ...attribute.blueconic } };
+	return {
+		zephrAttributeId: attribute.zephrAttributeId ?? '',
+		blueconic: { profilePropertyId: attribute.blueconic?.profilePropertyId ?? '', type: attribute.blueconic?.type ?? '' },
+	};
 }
 
 export function mappingWrite(mapping: MappingDraft): NonNullable<SectionsWrite['profileMapping']> {

@@ -253,7 +253,7 @@ function findingsUnder(findings: readonly MappingFinding[], path: string): Probl
 }
 
 function findingText(finding: MappingFinding): string {
-	return `BlueConic: ${finding.message}`;
+	return finding.message;
 }
 
 /** The raw JSON of the attributes, in the original's format: an array of mappings. */
