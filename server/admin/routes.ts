@@ -66,8 +66,10 @@ export function adminRoutes(router: Router, parts: CollectorParts, options: Admi
 	}
 
 	// Pages: the UI, which signs in through the API.
-	router.get(`${consolePath}/`, on, async (ctx) => {
+	// The router takes the path with and without its trailing slash here.
+	router.get(consolePath, on, async (ctx) => {
 		if (!ctx.path.endsWith('/')) {
+			// The page's relative `./assets/...` links resolve against the slash form only.
 			ctx.status = 308;
 			ctx.redirect(`${consolePath}/`);
 			return;

@@ -31,7 +31,7 @@ export class SignInThrottle {
 
 	constructor({
 		freeAttempts = 5,
-		baseDelayMs = 1_000,
+		baseDelayMs = 30_000,
 		maxDelayMs = 15 * 60_000,
 		maxClients = 10_000,
 		forgetAfterMs = 60 * 60_000,

@@ -6,6 +6,10 @@ import type { AddressInfo } from 'node:net';
  * A fake of BlueConic's REST API v2 on 127.0.0.1 (random port), faithful to what the profile sync relies on:
  * OAuth 2.0 client credentials with expiring tokens, `PUT /rest/v2/profiles` with matching, UPSERT and consent,
  * its limits (1000 entries, 413) and error shapes, plus switches to inject failures. Used by tests and the demo.
+ * Also the two catalogs the admin console reads, paged as BlueConic pages them: `GET /rest/v2/segments` and
+ * `GET /rest/v2/profileProperties` (`startIndex`, `count` → `itemsPerPage`, `totalPages`, `totalResults`).
+ * A token requested with a `scope` carries only those scopes, and the catalogs check theirs (403 otherwise); a token
+ * requested without one may do everything, as the profile sync's tests expect.
  */
 
 export interface FakeBlueConicOptions {
@@ -19,6 +23,24 @@ export interface FakeBlueConicOptions {
 	readonly maxEntries?: number;
 	readonly port?: number;
 	readonly now?: () => number;
+	/** What `GET /rest/v2/segments` lists. Default: none. */
+	readonly segments?: readonly FakeSegment[];
+	/** What `GET /rest/v2/profileProperties` lists. Default: `email` (EMAIL) and `zephr_tracking_id` (SELECT). */
+	readonly profileProperties?: readonly FakeProfileProperty[];
+}
+
+/** A segment as `GET /rest/v2/segments` lists it (BlueConic also sends tags, counts and dates). */
+export interface FakeSegment {
+	readonly id: string;
+	readonly name: string;
+	readonly description?: string;
+}
+
+/** A profile property as `GET /rest/v2/profileProperties` lists it; `filterType` is the REST type name (SELECT, RANGE...). */
+export interface FakeProfileProperty {
+	readonly id: string;
+	readonly name?: string;
+	readonly filterType: string;
 }
 
 export interface FakeProfile {
@@ -74,13 +96,16 @@ export type Fault =
 export interface FaultInjection {
 	/** How many matching requests get the fault. Default 1; `Infinity` until removed. */
 	readonly times?: number;
-	/** Which requests: profile writes (default), token requests, profile reads (`GET /rest/v2/profiles...`), or any. */
+	/**
+	 * Which requests: profile writes (default), token requests, profile reads (`GET /rest/v2/profiles...`), the
+	 * catalogs (`GET /rest/v2/segments`, `/rest/v2/profileProperties`), or any.
+	 */
 	readonly target?: FaultTarget;
 	/** Narrows the target further. */
 	readonly when?: (request: LoggedRequest) => boolean;
 }
 
-export type FaultTarget = 'profiles' | 'token' | 'profile-reads' | 'any';
+export type FaultTarget = 'profiles' | 'token' | 'profile-reads' | 'catalogs' | 'any';
 
 export interface InjectedFault {
 	remaining(): number;
@@ -106,6 +131,10 @@ export interface FakeBlueConic {
 	setSegments(email: string, segments: readonly { id: string; name?: string }[]): string;
 	/** Makes every token issued so far invalid, as if they had expired or were revoked. */
 	expireTokens(): void;
+	/** Replaces what `GET /rest/v2/segments` lists. */
+	setCatalogSegments(segments: readonly FakeSegment[]): void;
+	/** Replaces what `GET /rest/v2/profileProperties` lists. */
+	setProfileProperties(properties: readonly FakeProfileProperty[]): void;
 	close(): Promise<void>;
 }
 
@@ -117,6 +146,12 @@ interface ActiveFault {
 	remaining: number;
 	readonly target: FaultTarget;
 	readonly when: ((request: LoggedRequest) => boolean) | undefined;
+}
+
+interface IssuedToken {
+	readonly expiresAt: number;
+	/** `undefined`: requested without a scope, allowed everything. */
+	readonly scopes: ReadonlySet<string> | undefined;
 }
 
 interface WireEntry {
@@ -134,7 +169,12 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 	const maxEntries = options.maxEntries ?? 1000;
 	const now = options.now ?? Date.now;
 
-	const tokens = new Map<string, number>(); // token → expiry (ms)
+	const tokens = new Map<string, IssuedToken>();
+	let catalogSegments: readonly FakeSegment[] = options.segments ?? [];
+	let profileProperties: readonly FakeProfileProperty[] = options.profileProperties ?? [
+		{ id: emailPropertyId, name: 'Email', filterType: 'EMAIL' },
+		{ id: 'zephr_tracking_id', name: 'Zephr tracking id', filterType: 'SELECT' },
+	];
 	const profilesById = new Map<string, FakeProfile>();
 	const profiles = new Map<string, FakeProfile>();
 	// property id → value → profile ids, so matching stays fast with tens of thousands of profiles.
@@ -252,7 +292,11 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 			return;
 		}
 		const accessToken = `fake-token-${++stats.tokensIssued}-${randomBytes(6).toString('hex')}`;
-		tokens.set(accessToken, now() + tokenLifetimeSeconds * 1000);
+		const scope = form.get('scope');
+		tokens.set(accessToken, {
+			expiresAt: now() + tokenLifetimeSeconds * 1000,
+			scopes: scope === null ? undefined : new Set(scope.split(' ').filter(Boolean)),
+		});
 		sendJson(response, logged, 200, {
 			access_token: accessToken,
 			token_type: 'Bearer',
@@ -261,10 +305,48 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 		});
 	}
 
-	function isAuthorized(request: IncomingMessage): boolean {
+	function tokenOf(request: IncomingMessage): IssuedToken | undefined {
 		const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
-		const expiresAt = bearer === undefined ? undefined : tokens.get(bearer);
-		return expiresAt !== undefined && now() < expiresAt;
+		const token = bearer === undefined ? undefined : tokens.get(bearer);
+		return token !== undefined && now() < token.expiresAt ? token : undefined;
+	}
+
+	function isAuthorized(request: IncomingMessage): boolean {
+		return tokenOf(request) !== undefined;
+	}
+
+	/** A catalog page as BlueConic pages it: `startIndex` (from 0) and `count` (default 100, at most 1000). */
+	function handleCatalog(
+		request: IncomingMessage,
+		logged: LoggedRequest,
+		response: ServerResponse,
+		listName: 'segments' | 'profileProperties',
+		scope: string,
+		items: readonly unknown[],
+	): void {
+		const token = tokenOf(request);
+		if (token === undefined) {
+			sendJson(response, logged, 401, { code: 'UNAUTHORIZED', message: 'A valid access token is required', errors: [] });
+			return;
+		}
+		if (token.scopes !== undefined && !token.scopes.has(scope)) {
+			sendJson(response, logged, 403, { code: 'FORBIDDEN', message: `The access token lacks the scope ${scope}`, errors: [] });
+			return;
+		}
+		if (request.method !== 'GET') {
+			sendJson(response, logged, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed', errors: [] });
+			return;
+		}
+		const startIndex = Math.max(0, Number.parseInt(logged.query.startIndex ?? '0', 10) || 0);
+		const count = Math.min(1000, Math.max(1, Number.parseInt(logged.query.count ?? '100', 10) || 100));
+		const page = items.slice(startIndex, startIndex + count);
+		sendJson(response, logged, 200, {
+			itemsPerPage: count,
+			[listName]: page,
+			startIndex,
+			totalPages: Math.ceil(items.length / count),
+			totalResults: items.length,
+		});
 	}
 
 	function handlePutProfiles(logged: LoggedRequest, bodyText: string, response: ServerResponse): void {
@@ -324,11 +406,18 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 		const isToken = logged.path === '/rest/v2/oauth/token';
 		const isProfiles = logged.path === '/rest/v2/profiles' && logged.method === 'PUT';
 		const isProfileRead = logged.path.startsWith('/rest/v2/profiles') && logged.method === 'GET';
+		const isCatalog = logged.path === '/rest/v2/segments' || logged.path === '/rest/v2/profileProperties';
 		for (const active of faults) {
 			if (active.remaining <= 0) continue;
 			const targeted =
 				active.target === 'any' ||
-				(active.target === 'token' ? isToken : active.target === 'profile-reads' ? isProfileRead : isProfiles);
+				(active.target === 'token'
+					? isToken
+					: active.target === 'profile-reads'
+						? isProfileRead
+						: active.target === 'catalogs'
+							? isCatalog
+							: isProfiles);
 			if (!targeted || (active.when && !active.when(logged))) continue;
 			active.remaining--;
 			return active.fault;
@@ -381,6 +470,26 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 		}
 		if (url.pathname === '/rest/v2/oauth/token' && request.method === 'POST') {
 			handleToken(request, logged, bodyText, response);
+		} else if (url.pathname === '/rest/v2/segments') {
+			const segments = catalogSegments.map(({ id, name, description }) => ({
+				id,
+				name,
+				description: description ?? '',
+				tags: [],
+				profileCount: 0,
+				creationDate: '2026-01-01T00:00:00.000Z',
+			}));
+			handleCatalog(request, logged, response, 'segments', 'read:segments', segments);
+		} else if (url.pathname === '/rest/v2/profileProperties') {
+			const properties = profileProperties.map(({ id, name, filterType }) => ({
+				id,
+				name: name ?? id,
+				filterType,
+				indexed: id === emailPropertyId,
+				isIdProperty: false,
+				canWrite: true,
+			}));
+			handleCatalog(request, logged, response, 'profileProperties', 'read:profile-properties', properties);
 		} else if (url.pathname.startsWith('/rest/v2/profiles')) {
 			if (!isAuthorized(request)) {
 				sendJson(response, logged, 401, { code: 'UNAUTHORIZED', message: 'A valid access token is required', errors: [] });
@@ -438,6 +547,12 @@ export async function startFakeBlueConic(options: FakeBlueConicOptions = {}): Pr
 		},
 		expireTokens() {
 			tokens.clear();
+		},
+		setCatalogSegments(segments) {
+			catalogSegments = [...segments];
+		},
+		setProfileProperties(properties) {
+			profileProperties = [...properties];
 		},
 		close() {
 			server.closeAllConnections();
