@@ -72,15 +72,18 @@ function SiteList({ sites, problems, onChange }: { sites: readonly Site[]; probl
 							onInput=${(event: Event) => edit(index, { host: (event.currentTarget as HTMLInputElement).value })}
 						/>
 						<${FieldErrors} id=${`site-${index}-host-errors`} messages=${hostErrors} />
-						<input
-							class="site-origins"
-							aria-label=${`Other origins, site ${index + 1}`}
-							placeholder="Other origins allowed to post, comma-separated (optional)"
-							value=${site.origins.join(', ')}
-							spellcheck=${false}
-							aria-invalid=${originErrors.length > 0}
-							onChange=${(event: Event) => edit(index, { origins: splitOrigins((event.currentTarget as HTMLInputElement).value) })}
-						/>
+						<div class="site-origins-row">
+							<span class="site-origins-label" aria-hidden="true">Cross-origin pages</span>
+							<input
+								class="site-origins"
+								aria-label=${`Cross-origin pages, site ${index + 1}`}
+								placeholder="none: only pages on this host (add cross-origin pages, comma-separated)"
+								value=${site.origins.join(', ')}
+								spellcheck=${false}
+								aria-invalid=${originErrors.length > 0}
+								onChange=${(event: Event) => edit(index, { origins: splitOrigins((event.currentTarget as HTMLInputElement).value) })}
+							/>
+						</div>
 						<${FieldErrors} id=${`site-${index}-origin-errors`} messages=${originErrors} />
 					</div>
 					<span class=${site.active ? 'pill pill-ok' : 'pill'}>${site.active ? 'Active' : 'Off'}</span>
@@ -115,7 +118,7 @@ function AddSite({ onAdd }: { onAdd: (site: Site) => void }) {
 				onInput=${(event: Event) => setHost((event.currentTarget as HTMLInputElement).value)} />
 		</div>
 		<div class="field grow">
-			<label for="new-site-origins">Other origins (optional)</label>
+			<label for="new-site-origins">Cross-origin pages (optional)</label>
 			<input id="new-site-origins" value=${origins} placeholder="https://m.example.com, https://amp.example.com" spellcheck=${false}
 				onInput=${(event: Event) => setOrigins((event.currentTarget as HTMLInputElement).value)} />
 		</div>

@@ -21,7 +21,12 @@ beforeAll(async () => {
 	expect((await reportSegments(stack.collector.url, visitorSession, ['weekend-readers', 'sports-fans'])).status).toBe(204);
 	tab = await openConsole(browser, stack.consoleUrl);
 	page = tab.page;
+	if (process.env.CONSOLE_SCREENSHOTS) {
+		await page.getByLabel('Admin key').waitFor();
+		await page.screenshot({ path: `${process.env.CONSOLE_SCREENSHOTS}/admin-sign-in.png`, clip: { x: 390, y: 220, width: 500, height: 420 } });
+	}
 	await signIn(page);
+	if (process.env.CONSOLE_SCREENSHOTS) await page.screenshot({ path: `${process.env.CONSOLE_SCREENSHOTS}/admin-overview.png` });
 });
 
 afterAll(async () => {
@@ -29,6 +34,21 @@ afterAll(async () => {
 	await browser?.close();
 	await stack?.close();
 });
+
+/**
+ * CONSOLE_SCREENSHOTS=docs/images keeps a picture of each section in the state the test just brought it to
+ * (docs/admin.md shows them): `admin-<name>.png`.
+ */
+async function screenshot(name: string, selector: string): Promise<void> {
+	const folder = process.env.CONSOLE_SCREENSHOTS;
+	if (!folder) return;
+	// The sticky save bar would cover the bottom of a card: hidden while a card is taken (a style set from
+	// script, which the console's CSP allows), shown for its own picture.
+	const hideBar = selector !== '#save-bar';
+	if (hideBar) await page.evaluate(() => document.getElementById('save-bar')?.style.setProperty('visibility', 'hidden'));
+	await page.locator(selector).screenshot({ path: `${folder}/admin-${name}.png`, animations: 'disabled' });
+	if (hideBar) await page.evaluate(() => document.getElementById('save-bar')?.style.removeProperty('visibility'));
+}
 
 function configOnDisk(): Promise<Record<string, unknown>> {
 	return readFile(stack.configFile, 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>);
@@ -41,6 +61,7 @@ describe('the console in Chromium: editing each section and saving', () => {
 
 		await page.getByRole('button', { name: 'Test connection' }).click();
 		await expect.poll(() => page.locator('#connection-result').textContent()).toMatch(/^Connected\. BlueConic issued a token/);
+		await screenshot('api', '#api');
 
 		await page.getByRole('button', { name: 'Replace secret' }).click();
 		await page.locator('#blueconic-client-secret').fill('not-the-secret');
@@ -58,6 +79,7 @@ describe('the console in Chromium: editing each section and saving', () => {
 		// `age` is mapped as NUMBER; BlueConic says it is a SELECT (text).
 		expect(await page.locator('#attr-1-property-errors').textContent()).toContain('age');
 		expect(await page.locator('#attr-0-property-errors').count()).toBe(0);
+		await screenshot('mapping', '#mapping');
 	});
 
 	it('edits the attributes in the table and as raw JSON, and shows a bad type next to its field', async () => {
@@ -93,6 +115,8 @@ describe('the console in Chromium: editing each section and saving', () => {
 		await page.getByRole('button', { name: '+ Add site' }).click();
 		expect(await save(page)).toContain('Nothing was saved.');
 		expect(await page.locator('#site-2-host-errors').textContent()).toMatch(/no scheme/);
+		await screenshot('sites-error', '#sites');
+		await screenshot('save-problems', '#save-bar');
 
 		await page.getByLabel('Host, site 3').fill('blog.publisher.test');
 		await page.getByLabel('Active on news.publisher.test').setChecked(false, { force: true });
@@ -111,6 +135,7 @@ describe('the console in Chromium: editing each section and saving', () => {
 		await page.getByRole('button', { name: 'Add Weekend readers' }).click();
 		expect(await page.getByRole('button', { name: 'Weekend readers is featured' }).isDisabled()).toBe(true);
 		expect(await page.getByLabel('Segment ID, row 3').inputValue()).toBe('weekend-readers');
+		await screenshot('featured', '#featured');
 
 		await page.locator('#featured').getByRole('button', { name: 'JSON' }).click();
 		const json = page.locator('#featured-json');
@@ -132,6 +157,8 @@ describe('the console in Chromium: editing each section and saving', () => {
 		const saved = await save(page);
 		expect(saved).toContain('Saved.');
 		expect(saved).toContain('Written to collector.json');
+		await screenshot('sites', '#sites');
+		await screenshot('saved', '#save-bar');
 
 		// The same session, reported before the save, now decides on the new featured segment: no restart, no loss.
 		const decisionAfter = await askDecision(stack.collector.url, visitorSession, 'featured=weekend-readers');
@@ -172,6 +199,8 @@ describe('the console in Chromium: editing each section and saving', () => {
 		expect(await page.locator('#decision-test-result').getAttribute('data-report')).toBe('hit');
 		expect(await page.locator('tr[data-segment="weekend-readers"] .decision').textContent()).toBe('yes');
 		expect(await page.locator('tr[data-segment="premium-prospects"] .decision').textContent()).toBe('no');
+		await screenshot('status', '#status');
+		await screenshot('tester', '#tester');
 		expect(await page.content(), 'the session id is not echoed by the answer').not.toContain(`>${visitorSession}<`);
 	});
 
