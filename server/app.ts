@@ -174,7 +174,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	profileSyncRoutes(router, parts, profileSync);
 	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
 	opsRoutes(router, parts);
-	adminRoutes(router, parts, { live: () => live, profileSync, assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath() });
+	adminRoutes(router, parts, { live, profileSync, assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath() });
 
 	const app = new Koa();
 	app.silent = true; // errors are answered and logged by `observe`

@@ -26,8 +26,8 @@ import { SignInThrottle } from './sign-in-throttle.js';
 import { acceptedTypes } from './accepted-types.js';
 
 export interface AdminRouteOptions {
-	/** Live configuration (`collector.live`); the config API answers 503 without it. */
-	readonly live: () => LiveConfig | undefined;
+	/** Live configuration (`collector.live`): what the config API reads, checks and saves. */
+	readonly live: LiveConfig;
 	readonly profileSync: ProfileSync | undefined;
 	/** The console's build output: `index.html` and `assets/`. */
 	readonly assetsPath: string;
@@ -58,12 +58,6 @@ export function adminRoutes(router: Router, parts: CollectorParts, options: Admi
 	const on = consoleOn(() => settings().config);
 	const session = signedIn(adminSessions);
 	const write = csrfChecked(adminSessions);
-
-	function liveConfig(): LiveConfig {
-		const live = options.live();
-		if (live === undefined) throw new HttpError(503, 'live_config_unavailable', 'this collector cannot change its configuration while it runs');
-		return live;
-	}
 
 	// Pages: the UI, which signs in through the API.
 	// The router takes the path with and without its trailing slash here.
@@ -122,7 +116,7 @@ export function adminRoutes(router: Router, parts: CollectorParts, options: Admi
 
 	// Configuration.
 	router.get(`${api}/config`, on, session, (ctx) => {
-		const live = liveConfig();
+		const { live } = options;
 		const file = live.file();
 		ctx.body = {
 			file: file === undefined ? null : { name: basename(file.path), writable: file.writable },
@@ -131,12 +125,12 @@ export function adminRoutes(router: Router, parts: CollectorParts, options: Admi
 		};
 	});
 	router.post(`${api}/config/check`, on, write, async (ctx) => {
-		const live = liveConfig();
+		const { live } = options;
 		const candidate = candidateOf(live.source(), sectionsOfBody(await readJsonBody(ctx.req, configBody)));
 		answerCheck(ctx, live.check(candidate));
 	});
 	router.put(`${api}/config`, on, write, async (ctx) => {
-		const live = liveConfig();
+		const { live } = options;
 		const candidate = candidateOf(live.source(), sectionsOfBody(await readJsonBody(ctx.req, configBody)));
 		answerSave(ctx, await live.save(candidate), candidate);
 		logger.info({ route: `${api}/config`, status: ctx.status }, 'console configuration save');
