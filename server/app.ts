@@ -3,6 +3,8 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { createBlueConicSegments } from './blueconic-segments/index.js';
 import type { LiveConfig } from './config/live-config.js';
+import { createConfigBroadcast } from './config/config-broadcast.js';
+import { watchConfigFile } from './config/config-watcher.js';
 import { createLiveConfig } from './config/live-config-holder.js';
 import { parseConfig } from './config/load.js';
 import type { Redis } from 'ioredis';
@@ -18,8 +20,9 @@ import { adminRoutes } from './admin/routes.js';
 import { defaultAdminAssetsPath } from './admin/console-assets.js';
 import { backendRoutes } from './routes/backend.js';
 import { browserEndpoints } from './routes/browser.js';
-import { createProfileSync, type ProfileSync, type ProfileSyncOptions } from './profile-sync/index.js';
-import { createProfileSyncQueue, type ProfileSyncQueue } from './profile-sync/queue/index.js';
+import type { ProfileSync, ProfileSyncOptions } from './profile-sync/index.js';
+import { LiveProfileSync } from './profile-sync/live-profile-sync.js';
+import type { ProfileSyncQueue } from './profile-sync/queue/index.js';
 import { opsRoutes } from './routes/ops.js';
 import type { CollectorParts } from './routes/parts.js';
 import { profileSyncRoutes } from './routes/profile-sync.js';
@@ -70,12 +73,12 @@ export interface Collector extends Koa {
 	store: SegmentStore;
 	/** The in-process sessions when `session.validate.type` is `memory` (demo, tests). */
 	memorySessions: MemorySessions | undefined;
-	/** Profile sync, when the configuration has a `blueconic` section. */
-	profileSync: ProfileSync | undefined;
+	/** Profile sync, once a configuration in force had a `blueconic` section. */
+	readonly profileSync: ProfileSync | undefined;
 	/** What `/readyz` checks; add a check with `readiness.add(name, check)`. */
 	readiness: Readiness;
 	/** The durable profile-sync queue, with `blueconic` and a Redis `store` (its worker runs here unless `profileSync.worker` is false). */
-	profileSyncQueue: ProfileSyncQueue | undefined;
+	readonly profileSyncQueue: ProfileSyncQueue | undefined;
 	/** Makes `/readyz` answer 503 so load balancers drain this instance; call at the start of a shutdown. */
 	startDraining(): void;
 	/**
@@ -122,6 +125,20 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 			logger,
 		});
 	const blueconicSegments = createBlueConicSegments(config, { registry: metrics.registry, logger, ...options.blueconicSegments });
+	const watcher =
+		options.configFile !== undefined && options.watchConfigFile !== false
+			? watchConfigFile(options.configFile, () => void live.reload('file'), { logger })
+			: undefined;
+	const broadcast =
+		redis &&
+		createConfigBroadcast(redis, {
+			onConfig: (source) =>
+				void live.applyFromReplica(source).catch((error: unknown) => {
+					logger.error({ err: error }, 'a configuration saved by another replica could not be applied');
+				}),
+			logger,
+		});
+	live.setPublisher(broadcast);
 	if (redis !== undefined) {
 		logConnectionChanges(redis.commands, 'commands', logger);
 		readiness.add('store', () => isReachable(redis.commands));
@@ -139,31 +156,17 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		logger,
 	};
 
-	const profileSyncQueue =
-		config.blueconic && redis
-			? createProfileSyncQueue({
-					redis,
-					blueconic: config.blueconic,
-					profileMapping: config.profileMapping,
-					profileSync: config.profileSync,
-					runWorker: config.profileSync.worker,
-					registry: metrics.registry,
-					logger,
-					...(options.blueconicClient ? { client: options.blueconicClient } : {}),
-				})
-			: undefined;
-	if (profileSyncQueue !== undefined) readiness.add('queue', () => profileSyncQueue.isReachable());
-	const profileSync =
-		config.blueconic &&
-		createProfileSync({
-			blueconic: config.blueconic,
-			profileMapping: config.profileMapping,
-			profileSync: config.profileSync,
-			registry: metrics.registry,
-			logger,
-			...(options.blueconicClient ? { client: options.blueconicClient } : {}),
-			queue: profileSyncQueue,
-		});
+	const profileSync = new LiveProfileSync(config, {
+		redis,
+		registry: metrics.registry,
+		readiness,
+		logger,
+		...(options.blueconicClient ? { client: options.blueconicClient } : {}),
+	});
+	live.onApplied((next) => {
+		profileSync.apply(next.config);
+		blueconicSegments?.reconfigure(next.config);
+	});
 
 	// Proxy mode: requests off the collector's paths go to the publisher's origin (see `callback` below).
 	const originProxy = config.proxy && new OriginProxy(config.proxy, { logger, registry: metrics.registry, isDraining: () => draining });
@@ -171,10 +174,17 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	const browser = browserEndpoints(parts);
 	const router = new Router();
 	backendRoutes(router, parts);
-	profileSyncRoutes(router, parts, profileSync);
+	profileSyncRoutes(router, parts, () => profileSync.profileSync);
 	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
 	opsRoutes(router, parts);
-	adminRoutes(router, parts, { live, profileSync, assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath() });
+	adminRoutes(router, parts, {
+		live,
+		// Read per request by the status route: the profile sync a live change built, not the one at start.
+		get profileSync() {
+			return profileSync.profileSync;
+		},
+		assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath(),
+	});
 
 	const app = new Koa();
 	app.silent = true; // errors are answered and logged by `observe`
@@ -206,29 +216,31 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		store,
 		readiness,
 		memorySessions: sessions instanceof MemorySessions ? sessions : undefined,
-		profileSync,
-		profileSyncQueue,
 		startDraining() {
 			draining = true;
 		},
 		abort() {
-			profileSync?.abort();
+			profileSync.abort();
 			// Event streams and long downloads have no end of their own: the deadline is theirs.
 			originProxy?.endStreams();
 		},
 		async close() {
 			draining = true;
-			await profileSync?.close();
+			watcher?.close();
+			broadcast?.close();
+			await profileSync.close();
 			blueconicSegments?.close();
-			await profileSyncQueue?.close();
 			if (options.store === undefined) await store.close();
 			await sessions.close?.();
 			await redis?.close();
 			originProxy?.close();
 		},
 	});
-	return Object.defineProperty(collector, 'config', { get: () => live.current().config, enumerable: true }) as typeof collector &
-		Pick<Collector, 'config'>;
+	return Object.defineProperties(collector, {
+		config: { get: () => live.current().config, enumerable: true },
+		profileSync: { get: () => profileSync.profileSync, enumerable: true },
+		profileSyncQueue: { get: () => profileSync.queue, enumerable: true },
+	}) as typeof collector & Pick<Collector, 'config' | 'profileSync' | 'profileSyncQueue'>;
 }
 
 /** Segments in this process (an LRU cache bounded by `segments.maxSessions`), or in the shared Redis. */

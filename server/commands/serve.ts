@@ -12,7 +12,9 @@ const serveHelp = `usage: ${serveUsage}
 
 Runs the collector until SIGTERM or SIGINT, then finishes the requests in flight and exits 0 (1 when some had to be
 cut at the end of server.shutdownGraceSeconds). SIGTERM first drains for server.drainSeconds; a second SIGTERM or
-SIGINT during the shutdown closes every connection and exits 1 at once; SIGHUP is ignored.
+SIGINT during the shutdown closes every connection and exits 1 at once. SIGHUP reloads the configuration file (so
+does a change to it): a valid change of a live field applies at once, anything else is logged and the running
+configuration kept (docs/collector.md, Live configuration).
   --config <file.json>  the configuration (every field: docs/collector.md); "env:NAME" values come from the environment
   --port N              the port to listen on (default: env PORT, else 8080; 0 picks a free one)
   --host H              the interface to listen on (default: env HOST, else 0.0.0.0)
@@ -32,7 +34,7 @@ export interface CommandIo {
 /**
  * `blueconic-bridge serve`: runs the collector until SIGTERM or SIGINT, then shuts down (see `RunningCollector.stop`)
  * and exits 0, or 1 when requests in flight had to be cut, when a second SIGTERM or SIGINT stopped it at once, or
- * when the shutdown did not complete. SIGHUP is logged and ignored. The process must exit once this resolves: after
+ * when the shutdown did not complete. SIGHUP reloads the configuration file. The process must exit once this resolves: after
  * a second signal or a stuck shutdown, handles are still open.
  */
 export async function runServeCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -80,9 +82,12 @@ export async function runServeCommand(argv: string[], io: CommandIo): Promise<nu
 		return 1;
 	}
 	// Listening for signals before saying so: whoever reads the line may send one at once.
-	const ignoreHangUp = () =>
-		logger.warn({ signal: 'SIGHUP' }, 'SIGHUP ignored: the configuration is not reloaded; restart the collector to apply changes');
-	process.on('SIGHUP', ignoreHangUp);
+	const reloadOnHangUp = () => {
+		logger.info({ signal: 'SIGHUP' }, 'SIGHUP: reloading the configuration file');
+		// What the reload did (applied, refused and why, unchanged) is logged by it.
+		collector.live.reload('signal').catch((error: unknown) => logger.error({ err: error }, 'the configuration reload failed'));
+	};
+	process.on('SIGHUP', reloadOnHangUp);
 	// Every SIGTERM and SIGINT: the first starts the shutdown, a second one during it stops at once.
 	let onStopSignal: (signal: NodeJS.Signals) => void = () => {};
 	const handleStopSignal = (signal: NodeJS.Signals) => onStopSignal(signal);
@@ -112,7 +117,7 @@ export async function runServeCommand(argv: string[], io: CommandIo): Promise<nu
 			backstop = setTimeout(resolve, backstopMs, 'stuck');
 		}),
 	]).finally(() => clearTimeout(backstop));
-	process.off('SIGHUP', ignoreHangUp);
+	process.off('SIGHUP', reloadOnHangUp);
 	process.off('SIGTERM', handleStopSignal);
 	process.off('SIGINT', handleStopSignal);
 	// The caller exits the process after the stuck and interrupted outcomes (see cli.ts): the shutdown still runs.

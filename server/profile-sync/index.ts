@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Registry } from 'prom-client';
 import type { LogSink } from '../blueconic/log-sink.js';
 import { silentLogSink } from '../blueconic/log-sink.js';
@@ -39,6 +40,11 @@ export interface ProfileSyncOptions {
 export interface ProfileSync {
 	/** The `POST /plugins/blueconic/profile-sync` handler, given the parsed JSON body (auth is the router's job). */
 	handleWebhook(body: unknown): Promise<Answer>;
+	/**
+	 * Takes a live configuration change: the next webhook (and sync) uses these credentials and mapping. The BlueConic
+	 * client, and its token, is rebuilt only when the credentials changed; syncs in flight finish on what they had.
+	 */
+	reconfigure(settings: Pick<ProfileSyncOptions, 'blueconic' | 'profileMapping'>): void;
 	/** Sends users to BlueConic; throws the BlueConic client's errors when it did not answer for all of them. */
 	syncUsers(users: readonly SyncUser[], signal?: AbortSignal): Promise<UserSyncResult[]>;
 	/**
@@ -62,18 +68,15 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 		throw new TypeError(`minRetryAfterMs must be a number from 0 to ${retryAfterWindowSeconds.max * 1000}`);
 	}
 	const profileSyncRules: ProfileSyncRules = options.profileSync ?? { objectiveIds: [] };
-	const profileMapping: ProfileMappingConfig = options.profileMapping ?? { emailPropertyId: 'email', attributes: [] };
+	let profileMapping = mappingOrDefault(options.profileMapping);
 	const logger = options.logger ?? silentLogSink;
 	const metrics = createProfileSyncMetrics(options.registry);
 	// Aborted by `abort()`, with the 503 every sync still waiting on BlueConic then rejects with.
 	const lifetime = new AbortController();
-	const client = createBlueConicClient({
-		...options.client,
-		config: options.blueconic,
-		events: metrics.clientEvents,
-		logger,
-		signal: lifetime.signal,
-	});
+	const clientFor = (blueconic: ProfileSyncOptions['blueconic']) =>
+		createBlueConicClient({ ...options.client, config: blueconic, events: metrics.clientEvents, logger, signal: lifetime.signal });
+	let credentials = options.blueconic;
+	let client = clientFor(credentials);
 	const inFlight = new Set<Promise<unknown>>();
 	const failures = new RecentFailures();
 	let state: 'open' | 'closing' = 'open';
@@ -98,6 +101,12 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 	return {
 		syncUsers: sync,
 		recentFailures: () => failures.list(),
+		reconfigure(settings) {
+			profileMapping = mappingOrDefault(settings.profileMapping);
+			if (isDeepStrictEqual(settings.blueconic, credentials)) return;
+			credentials = settings.blueconic;
+			client = clientFor(credentials);
+		},
 		async handleWebhook(body) {
 			// Refused without looking at the users: a sender retries the whole request later anyway.
 			if (state !== 'open') return httpErrorAnswer(shuttingDown());
@@ -114,6 +123,10 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 			await Promise.allSettled([...inFlight]);
 		},
 	};
+}
+
+function mappingOrDefault(mapping: ProfileMappingConfig | undefined): ProfileMappingConfig {
+	return mapping ?? { emailPropertyId: 'email', attributes: [] };
 }
 
 function shuttingDown(): HttpError {

@@ -98,10 +98,12 @@ describe('LiveConfig.save', () => {
 		expect((await reportSegments(running.url, sessionId, ['sports', 'news'])).status).toBe(204);
 		expect(errorCode(await askDecision(running.url, sessionId, 'featured=news'))).toBe('unknown_featured_segment');
 
+		const savedAt = performance.now();
 		const result = await running.collector.live.save(testConfig({ featuredSegments: { news: 'News readers' } }));
 		expect(result).toEqual({ status: 'applied', changed: ['featuredSegments'], written: true });
 
 		expect((await askDecision(running.url, sessionId, 'featured=news')).json).toMatchObject({ segment: 'news', result: 'yes' });
+		console.log(`save (file written, fsync) → first decision with the new config: ${(performance.now() - savedAt).toFixed(1)} ms`);
 		expect(errorCode(await askDecision(running.url, sessionId, 'featured=sports'))).toBe('unknown_featured_segment');
 		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toMatchObject({ result: 'yes' });
 		expect(featuredMap(await getFeatured(running.url))).toEqual({ news: 'News readers' });

@@ -85,13 +85,14 @@ describe('blueconic-bridge serve', () => {
 		expect(JSON.parse(line ?? '')).toMatchObject({ level: 30, service: 'blueconic-bridge', url, msg: expect.stringContaining(`listening on ${url} `) });
 	});
 
-	it('logs SIGHUP as ignored, as JSON, and keeps running', async () => {
+	// SIGHUP reloads the configuration (it was logged and ignored before live configuration): see test/live/.
+	it('reloads the configuration on SIGHUP, logging it as JSON, and keeps running', async () => {
 		const cli = run(['serve', '--config', writeConfig('ok.json', validConfig), '--port', '0', '--host', '127.0.0.1'], { LOG_LEVEL: 'info' });
 		const url = await cli.listening;
 		cli.child.kill('SIGHUP');
-		await expect.poll(() => cli.output().stdout).toContain('SIGHUP ignored');
-		const line = cli.output().stdout.split('\n').find((candidate) => candidate.includes('SIGHUP ignored'));
-		expect(JSON.parse(line ?? '')).toMatchObject({ level: 40, signal: 'SIGHUP', msg: expect.stringContaining('restart') });
+		await expect.poll(() => cli.output().stdout).toContain('SIGHUP: reloading');
+		const line = cli.output().stdout.split('\n').find((candidate) => candidate.includes('SIGHUP: reloading'));
+		expect(JSON.parse(line ?? '')).toMatchObject({ level: 30, signal: 'SIGHUP' });
 		expect((await send(`${url}/healthz`)).status).toBe(200);
 		cli.child.kill('SIGTERM');
 		expect(await cli.exited).toBe(0);

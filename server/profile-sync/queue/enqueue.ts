@@ -28,7 +28,8 @@ export interface ProfileEnqueuerOptions {
 	/** The connection `jobs` uses: enqueueing is refused at once while it is not connected. */
 	readonly connection: Redis;
 	readonly pending: PendingProfiles;
-	readonly profileMapping: ProfileMappingConfig;
+	/** The mapping in force, read once per enqueue (it changes with live configuration). */
+	readonly profileMapping: () => ProfileMappingConfig;
 	readonly rules: ProfileSyncRules;
 	readonly metrics: ProfileSyncMetrics;
 	readonly queueMetrics: ProfileSyncQueueMetrics;
@@ -48,7 +49,7 @@ const readyWaitMs = 1_000;
  * durably queued; throws `QueueUnavailableError` when Redis cannot take them in time.
  */
 export function createProfileEnqueuer(options: ProfileEnqueuerOptions): (users: readonly SyncUser[]) => Promise<QueuedUserResult[]> {
-	const { profileMapping, rules, metrics } = options;
+	const { rules, metrics } = options;
 	// One wait for the connection, shared by every request that arrives while Redis reconnects.
 	let connecting: Promise<void> | undefined;
 	const connected = (): Promise<void> => {
@@ -60,7 +61,7 @@ export function createProfileEnqueuer(options: ProfileEnqueuerOptions): (users: 
 	};
 
 	return async (users) => {
-		const { groups, rejected, attributeIssues } = groupUsersByEmail(users, profileMapping, rules.consentAttribute, metrics);
+		const { groups, rejected, attributeIssues } = groupUsersByEmail(users, options.profileMapping(), rules.consentAttribute, metrics);
 		const results = users.map((_, index): QueuedUserResult | undefined => rejected.get(index));
 		if (groups.length > 0) await withinTimeout(enqueueGroups(groups, users), options.timeoutMs);
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Registry } from 'prom-client';
 import type { LogSink } from '../../blueconic/log-sink.js';
 import { silentLogSink } from '../../blueconic/log-sink.js';
@@ -10,6 +11,7 @@ import { type QueueJobCounts, readJobCounts } from './inspect.js';
 import { createProfileEnqueuer, type ProfileQueueJobs, type QueuedUserResult } from './enqueue.js';
 import { openProfileQueue } from './open-queue.js';
 import type { PendingProfiles } from './pending-profiles.js';
+import type { BatchSenderOptions } from './send-batch.js';
 import { type ProfileSyncWorker, startProfileSyncWorker } from './worker.js';
 
 export type { QueuedUserResult } from './enqueue.js';
@@ -45,6 +47,11 @@ export interface ProfileSyncQueue {
 	readonly pending: PendingProfiles;
 	/** This process's worker, when it runs one. */
 	readonly worker: ProfileSyncWorker | undefined;
+	/**
+	 * Takes a live configuration change: the next enqueue and the next batch use this mapping and these credentials.
+	 * The worker's BlueConic client (and its token) is rebuilt only when the credentials changed.
+	 */
+	reconfigure(settings: Pick<ProfileSyncQueueOptions, 'blueconic' | 'profileMapping'>): void;
 	/** Stops the worker (it sends what it holds first), then the queue; the Redis connections stay open. */
 	close(): Promise<void>;
 }
@@ -60,7 +67,7 @@ export function createProfileSyncQueue(options: ProfileSyncQueueOptions): Profil
 	const { redis, profileSync } = options;
 	const logger = options.logger ?? silentLogSink;
 	const { connection, jobs, pending } = openProfileQueue(redis, logger);
-	const profileMapping: ProfileMappingConfig = options.profileMapping ?? { emailPropertyId: 'email', attributes: [] };
+	let profileMapping: ProfileMappingConfig = mappingOrDefault(options.profileMapping);
 	const metrics = createProfileSyncMetrics(options.registry);
 
 	async function jobCounts(): Promise<QueueJobCounts> {
@@ -73,7 +80,7 @@ export function createProfileSyncQueue(options: ProfileSyncQueueOptions): Profil
 		jobs,
 		connection,
 		pending,
-		profileMapping,
+		profileMapping: () => profileMapping,
 		rules: profileSync,
 		metrics,
 		queueMetrics,
@@ -88,27 +95,36 @@ export function createProfileSyncQueue(options: ProfileSyncQueueOptions): Profil
 		timeoutMs: enqueueTimeoutMs,
 	});
 
+	const clientFor = (blueconic: BlueConicConfig) =>
+		createBlueConicClient({
+			...options.client,
+			config: blueconic,
+			// One attempt, no delay of its own: the queue retries (and then the error's retryAfterMs is exactly
+			// BlueConic's Retry-After, 0 when it sent none).
+			retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+			events: metrics.clientEvents,
+			logger,
+		});
+	let credentials = options.blueconic;
+	let sender: BatchSenderOptions | undefined;
+	const senderFor = (): BatchSenderOptions => ({
+		client: clientFor(credentials),
+		pending,
+		profileMapping,
+		objectiveIds: profileSync.objectiveIds,
+		// A PUT and the token request before it each end within timeoutMs.
+		leaseMs: 2 * credentials.timeoutMs + 1_000,
+		metrics,
+	});
+
 	const worker = options.runWorker
 		? startProfileSyncWorker({
 				connection,
 				keyPrefix: redis.keyPrefix,
 				jobs,
-				sender: {
-					client: createBlueConicClient({
-						...options.client,
-						config: options.blueconic,
-						// One attempt, no delay of its own: the queue retries (and then the error's retryAfterMs is exactly
-						// BlueConic's Retry-After, 0 when it sent none).
-						retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-						events: metrics.clientEvents,
-						logger,
-					}),
-					pending,
-					profileMapping,
-					objectiveIds: profileSync.objectiveIds,
-					// A PUT and the token request before it each end within timeoutMs.
-					leaseMs: 2 * options.blueconic.timeoutMs + 1_000,
-					metrics,
+				sender: () => {
+					sender ??= senderFor();
+					return sender;
 				},
 				settings: profileSync.queue,
 				queueMetrics,
@@ -123,6 +139,13 @@ export function createProfileSyncQueue(options: ProfileSyncQueueOptions): Profil
 		jobs,
 		pending,
 		worker,
+		reconfigure(settings) {
+			profileMapping = mappingOrDefault(settings.profileMapping);
+			const sameCredentials = isDeepStrictEqual(settings.blueconic, credentials);
+			credentials = settings.blueconic;
+			if (sender === undefined) return; // built from what is in force when the first batch is sent
+			sender = sameCredentials ? { ...sender, profileMapping } : senderFor();
+		},
 		async isReachable() {
 			if (connection.status !== 'ready') return false;
 			try {
@@ -139,6 +162,10 @@ export function createProfileSyncQueue(options: ProfileSyncQueueOptions): Profil
 			return closing;
 		},
 	};
+}
+
+function mappingOrDefault(mapping: ProfileMappingConfig | undefined): ProfileMappingConfig {
+	return mapping ?? { emailPropertyId: 'email', attributes: [] };
 }
 
 function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {

@@ -17,7 +17,8 @@ export interface ProfileSyncWorkerOptions {
 	readonly keyPrefix: string;
 	/** The queue, for pausing it as a whole when BlueConic asks us to slow down. */
 	readonly jobs: ProfileQueueJobs;
-	readonly sender: BatchSenderOptions;
+	/** How batches are sent, read once per batch: the client and mapping change with live configuration. */
+	readonly sender: () => BatchSenderOptions;
 	readonly settings: ProfileSyncQueueConfig;
 	readonly queueMetrics: ProfileSyncQueueMetrics;
 	readonly logger: LogSink;
@@ -70,7 +71,7 @@ export function startProfileSyncWorker(options: ProfileSyncWorkerOptions): Profi
 		lingerMs: settings.batchLingerMs,
 		maxInFlight: settings.batchesInFlight,
 		send: async (digests) => {
-			const outcomes = await sendProfileBatch(digests, options.sender, abandon.signal);
+			const outcomes = await sendProfileBatch(digests, options.sender(), abandon.signal);
 			await reactToBatch(digests.length, outcomes);
 			return outcomes;
 		},
