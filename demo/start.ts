@@ -25,7 +25,20 @@ async function main(): Promise<number> {
 		}
 		throw error;
 	}
-	console.log(`\n  blueconic-bridge demo running. Open ${demo.url}\n  (Ctrl-C to stop)\n`);
+	console.log(
+		[
+			'',
+			`  blueconic-bridge demo running. Open ${demo.url}`,
+			'',
+			`  Admin console: ${demo.adminUrl}`,
+			`  Admin key:     ${demo.adminKey}   (new on every start)`,
+			'  Change the featured segments there and save: the demo page decides with them at once, no restart.',
+			`  (saves are written to ${demo.configFile})`,
+			'',
+			'  (Ctrl-C to stop)',
+			'',
+		].join('\n'),
+	);
 
 	await new Promise<void>((resolve) => {
 		process.once('SIGINT', resolve);

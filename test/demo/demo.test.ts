@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDemo, startDemo } from '../../demo/server.js';
@@ -39,6 +42,13 @@ async function offerResult(page: Page, expected: string, badge = expected): Prom
 async function signedOutOffer(page: Page): Promise<void> {
 	await offerResult(page, 'session_missing', '401 session_missing');
 	expect(await page.textContent('#offer-text')).toContain('401 session_missing');
+}
+
+/** The demo session's id, from the page's cookie (the decision tester takes it pasted). */
+async function sessionCookie(page: Page): Promise<string> {
+	const cookie = (await page.context().cookies()).find((entry) => entry.name === 'blaize_session');
+	if (!cookie) throw new Error('not signed in');
+	return cookie.value;
 }
 
 /** Every answer to a segment report the page got, by status. */
@@ -142,6 +152,72 @@ describe('the demo', () => {
 		expect(await page.textContent('#activity')).not.toContain('HTTP 401');
 		expect(problems).toEqual([]);
 		await page.context().close();
+	});
+
+	it('turns the console on with its generated admin key: a featured segment saved there decides at once, no restart', async () => {
+		expect(demo.adminUrl).toBe(`${demo.url}/plugins/blueconic/admin/`);
+		expect(demo.adminKey).toMatch(/^[\w-]{32}$/);
+		const { page, problems } = await openDemo();
+		await page.click('#login');
+		await page.waitForSelector('#segment-choices:not([disabled])');
+		await page.check('#segment-choices input[value="tech-readers"]');
+		await expect.poll(() => page.textContent('#collector-segments')).toBe('tech-readers');
+
+		const admin = await page.context().newPage();
+		await admin.goto(demo.adminUrl);
+		await admin.getByLabel('Admin key').fill(demo.adminKey);
+		await admin.getByRole('button', { name: 'Sign in' }).click();
+		// The stand-in BlueConic answers the connection test and lists the demo's segments to pick from.
+		await admin.getByRole('button', { name: 'Test connection' }).click();
+		await expect.poll(() => admin.locator('#connection-result').textContent()).toMatch(/^Connected\./);
+		await admin.getByRole('button', { name: 'Pick from BlueConic…' }).click();
+		await admin.getByRole('button', { name: 'Add Tech readers' }).click();
+		await admin.locator('#save-config').click();
+		await expect.poll(() => admin.locator('#save-status').textContent()).toContain('Saved.');
+		expect(readFileSync(demo.configFile, 'utf8')).toContain('"tech-readers": "Tech readers"');
+
+		// The same session, reported before the save, is now in a featured segment: the collector says so.
+		const tested = await admin.evaluate(async (session) => {
+			const { csrfToken } = await (await fetch('api/session')).json();
+			const answer = await fetch('api/decision-test', {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken },
+				body: JSON.stringify({ session }),
+			});
+			return answer.json();
+		}, await sessionCookie(page));
+		expect(tested.featured).toContainEqual({ segment: 'tech-readers', name: 'Tech readers', result: 'yes' });
+		expect(problems).toEqual([]);
+		await page.context().close();
+	});
+
+	it('`npm start` prints the console URL and a fresh admin key that signs in', async () => {
+		const child = spawn(process.execPath, [fileURLToPath(new URL('../../dist/demo/start.js', import.meta.url))], {
+			env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent' },
+			stdio: ['ignore', 'pipe', 'inherit'],
+		});
+		try {
+			let output = '';
+			child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+			await expect.poll(() => output, { timeout: 30_000 }).toContain('Ctrl-C to stop');
+			const consoleUrl = /Admin console: (\S+)/.exec(output)?.[1];
+			const key = /Admin key: +(\S+)/.exec(output)?.[1];
+			expect(consoleUrl).toMatch(/^http:\/\/localhost:\d+\/plugins\/blueconic\/admin\/$/);
+			expect(key).toMatch(/^[\w-]{32}$/);
+			expect(key).not.toBe(demo.adminKey);
+			const url = (consoleUrl as string).replace('localhost', '127.0.0.1');
+			expect((await fetch(url)).status).toBe(200);
+			const signIn = await fetch(`${url}api/session`, {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json' },
+				body: JSON.stringify({ key }),
+			});
+			expect(signIn.status).toBe(200);
+		} finally {
+			const exited = new Promise((resolve) => child.once('exit', resolve));
+			child.kill('SIGINT');
+			await exited;
+		}
 	});
 
 	it('reports the segments again for a new session in the same tab', async () => {
