@@ -177,14 +177,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	profileSyncRoutes(router, parts, () => profileSync.profileSync);
 	sdkRoutes(router, parts, options.sdkScriptPath ?? defaultSdkScriptPath());
 	opsRoutes(router, parts);
-	adminRoutes(router, parts, {
-		live,
-		// Read per request by the status route: the profile sync a live change built, not the one at start.
-		get profileSync() {
-			return profileSync.profileSync;
-		},
-		assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath(),
-	});
+	adminRoutes(router, parts, { live, profileSync: () => profileSync.profileSync, assetsPath: options.adminAssetsPath ?? defaultAdminAssetsPath() });
 
 	const app = new Koa();
 	app.silent = true; // errors are answered and logged by `observe`

@@ -45,8 +45,12 @@ export async function testDecisions(sessionId: string, { config, store, sessions
 	};
 }
 
-/** `updatedAt` as ISO text, whether the store gives a `Date` or milliseconds. */
+/**
+ * When the report arrived, as ISO text: stores give it as `updatedAt` (a Date) or as `updatedAtMs` (a number, the
+ * in-process store's typed-array form); read either, so the tester follows the store's contract as it changes.
+ */
 function updatedAtText(read: Extract<StoreRead, { status: 'hit' }>): string {
-	const updatedAt: unknown = read.updatedAt;
-	return new Date(updatedAt instanceof Date ? updatedAt.getTime() : Number(updatedAt)).toISOString();
+	const { updatedAt, updatedAtMs } = read as { updatedAt?: unknown; updatedAtMs?: unknown };
+	const ms = typeof updatedAtMs === 'number' ? updatedAtMs : updatedAt instanceof Date ? updatedAt.getTime() : Number(updatedAt);
+	return new Date(ms).toISOString();
 }

@@ -28,7 +28,8 @@ import { acceptedTypes } from './accepted-types.js';
 export interface AdminRouteOptions {
 	/** Live configuration (`collector.live`): what the config API reads, checks and saves. */
 	readonly live: LiveConfig;
-	readonly profileSync: ProfileSync | undefined;
+	/** Profile sync as built so far (it appears when a `blueconic` section does, also live). */
+	readonly profileSync: () => ProfileSync | undefined;
 	/** The console's build output: `index.html` and `assets/`. */
 	readonly assetsPath: string;
 	readonly fetch?: typeof fetch;
@@ -170,7 +171,7 @@ export function adminRoutes(router: Router, parts: CollectorParts, options: Admi
 		const { config } = consoleStateOf(ctx);
 		ctx.body = await readStatus(metrics.registry, {
 			profileSyncConfigured: config.blueconic !== undefined,
-			recentFailures: options.profileSync?.recentFailures() ?? [],
+			recentFailures: options.profileSync()?.recentFailures() ?? [],
 			startedAtMs,
 			version,
 			now,
