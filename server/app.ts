@@ -127,7 +127,11 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 	const blueconicSegments = createBlueConicSegments(config, { registry: metrics.registry, logger, ...options.blueconicSegments });
 	const watcher =
 		options.configFile !== undefined && options.watchConfigFile !== false
-			? watchConfigFile(options.configFile, () => void live.reload('file'), { logger })
+			? watchConfigFile(
+					options.configFile,
+					() => void live.reload('file').catch((error: unknown) => logger.error({ err: error }, 'the configuration reload failed')),
+					{ logger },
+				)
 			: undefined;
 	const broadcast =
 		redis &&

@@ -1,6 +1,8 @@
 export { type Collector, type CollectorOptions, createCollector } from './app.js';
 export { loadConfigFile, parseConfig } from './config/load.js';
 export type { CollectorConfig, CollectorConfigInput } from './config/schema.js';
+export type { ConfigChangeResult, ConfigChangeSource, ConfigCheck, ConfigProblem, LiveConfig } from './config/live-config.js';
+export type { LiveSettings } from './config/live-settings.js';
 export { ConfigError, isConfigError } from './errors/config-error.js';
 export { HttpError, isHttpError } from './errors/http-error.js';
 export { koaScriptInjection } from './inject/koa-middleware.js';

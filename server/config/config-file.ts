@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, unlinkSync } from 'node:fs';
 import { copyFile, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { ConfigFileReadOnlyError } from '../errors/config-file-read-only-error.js';
 
 /**
  * The configuration file a collector was started with: read for reloads, written by console saves. A write is
@@ -76,14 +77,6 @@ export class ConfigFile {
 
 	#temporaryPath(): string {
 		return join(this.#folder, `.${basename(this.path)}.${randomBytes(4).toString('hex')}.tmp`);
-	}
-}
-
-export class ConfigFileReadOnlyError extends Error {
-	override readonly name = 'ConfigFileReadOnlyError';
-
-	constructor(path: string) {
-		super(`the configuration file ${basename(path)} (or its folder) cannot be written: it is read-only, e.g. a mounted config; change it where it comes from`);
 	}
 }
 

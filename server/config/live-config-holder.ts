@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../logger.js';
 import { changedFields, restartProblems } from './config-diff.js';
-import { ConfigFile, ConfigFileReadOnlyError } from './config-file.js';
+import { isConfigFileReadOnlyError } from '../errors/config-file-read-only-error.js';
+import { ConfigFile } from './config-file.js';
 import type { ConfigChangeResult, ConfigChangeSource, ConfigCheck, ConfigProblem, LiveConfig } from './live-config.js';
 import { type LiveSettings, liveSettingsOf } from './live-settings.js';
 import { checkConfig } from './load.js';
@@ -120,7 +121,7 @@ export function createLiveConfig(options: LiveConfigOptions): LiveConfigHolder {
 						await writeFile(formatConfigText(candidate));
 						written = true;
 					} catch (error) {
-						if (error instanceof ConfigFileReadOnlyError) {
+						if (isConfigFileReadOnlyError(error)) {
 							logger.warn({ source: 'console' }, 'configuration save refused: the configuration file is read-only');
 							return { status: 'read_only', message: error.message };
 						}

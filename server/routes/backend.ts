@@ -14,7 +14,7 @@ import type { CollectorParts } from './parts.js';
 
 /** For publishers' backends, behind an API key: decisions for any session, its segments, the featured list. */
 export function backendRoutes(router: Router, { settings, store, sessions, blueconicSegments, metrics }: CollectorParts): void {
-	// `segments` cannot change while the collector runs (see docs/admin.md).
+	// `segments` cannot change while the collector runs (see docs/collector.md, Live configuration).
 	const decideBody = decideBodySchema(settings().config.segments.maxIdLength);
 
 	router.post(paths.decide, async (ctx) => {

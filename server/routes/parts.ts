@@ -17,7 +17,7 @@ export interface CollectorParts {
 	isDraining: () => boolean;
 	/**
 	 * The configuration in force: read once per request, at its start (see `LiveSettings`). Parts built at start
-	 * may keep what a reload cannot change (see docs/admin.md).
+	 * may keep what a reload cannot change (see docs/collector.md, Live configuration).
 	 */
 	settings: () => LiveSettings;
 	sessions: SessionValidator;

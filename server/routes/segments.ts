@@ -11,7 +11,7 @@ const reportMediaTypes = ['application/json', 'text/plain'];
 
 /** `POST /plugins/public/blueconic/segments`: a browser reports the visitor's BlueConic segment ids for its session. */
 export function postSegments({ settings, sessions, store, reportRate, metrics }: CollectorParts): BrowserRoute {
-	// `segments` and `session` cannot change while the collector runs (see docs/admin.md).
+	// `segments` and `session` cannot change while the collector runs (see docs/collector.md, Live configuration).
 	const { segments: limits, session: sessionConfig } = settings().config;
 	const maxBytes = maxReportBytes(limits);
 	const reportsWithSegments = metrics.segmentReports.labels('segments');

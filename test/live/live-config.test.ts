@@ -24,10 +24,6 @@ afterEach(async () => {
 	await folder.remove();
 });
 
-function featuredMap(response: { json: unknown }) {
-	return response.json;
-}
-
 async function getFeatured(url: string, key = apiKey) {
 	return send(`${url}/plugins/blueconic/featured-segments`, { headers: { authorization: `Bearer ${key}` } });
 }
@@ -106,8 +102,18 @@ describe('LiveConfig.save', () => {
 		console.log(`save (file written, fsync) → first decision with the new config: ${(performance.now() - savedAt).toFixed(1)} ms`);
 		expect(errorCode(await askDecision(running.url, sessionId, 'featured=sports'))).toBe('unknown_featured_segment');
 		expect((await askDecision(running.url, sessionId, 'segment=sports')).json).toMatchObject({ result: 'yes' });
-		expect(featuredMap(await getFeatured(running.url))).toEqual({ news: 'News readers' });
+		expect((await getFeatured(running.url)).json).toEqual({ news: 'News readers' });
 		expect(running.collector.config.featuredSegments).toEqual({ news: 'News readers' });
+	});
+
+	it('is not applied a second time when the folder watch sees the save\'s own write', async () => {
+		const file = folder.file('collector.json');
+		const { logger, lines } = capturedLogger();
+		running = await startFromFile(file, testConfig(), { logger });
+		expect(await running.collector.live.save(testConfig({ featuredSegments: { news: 'N' } }))).toMatchObject({ status: 'applied' });
+		// The rename over the file is an event in the watched folder: read, recognised as ours, nothing applied.
+		await expect.poll(() => lines().find((line) => line.source === 'file' && line.msg === 'configuration file unchanged')).toBeDefined();
+		expect(lines().filter((line) => String(line.msg).startsWith('configuration applied'))).toHaveLength(1);
 	});
 
 	it('writes the file atomically as written, env: references kept, the previous version kept as .bak', async () => {
