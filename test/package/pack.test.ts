@@ -225,12 +225,15 @@ describe('the packed package', () => {
 			'dist/server/cli.js',
 			'dist/client/index.js',
 			'dist/client/index.d.ts',
+			'dist/admin/index.html',
+			'dist/admin/assets/console.js',
+			'dist/admin/assets/console.css',
 		]) {
 			expect(files, file).toContain(file);
 		}
 		const docs = readdirSync(join(projectRoot, 'docs')).filter((name) => name.endsWith('.md'));
 		for (const doc of docs) expect(files, `docs/${doc}`).toContain(`docs/${doc}`);
-		const outside = [...files].filter((file) => !/^(dist\/(sdk|server|client)\/|docs\/|package\.json$|README\.md$|LICENSE$)/.test(file));
+		const outside = [...files].filter((file) => !/^(dist\/(sdk|server|client|admin)\/|docs\/|package\.json$|README\.md$|LICENSE$)/.test(file));
 		expect(outside).toEqual([]);
 		// For the report: how big a download the package is.
 		console.info(`${basename(tarballPath)}: ${statSync(tarballPath).size} bytes, ${files.size} files`);
@@ -249,7 +252,12 @@ describe('the packed package', () => {
 	});
 
 	it('resolves every relative link of its README and docs inside the installed package', () => {
-		const markdownFiles = ['README.md', ...readdirSync(join(installedFolder, 'docs')).map((name) => `docs/${name}`)];
+		const markdownFiles = [
+			'README.md',
+			...readdirSync(join(installedFolder, 'docs'))
+				.filter((name) => name.endsWith('.md'))
+				.map((name) => `docs/${name}`),
+		];
 		for (const file of markdownFiles) {
 			for (const link of relativeMarkdownLinks(readFileSync(join(installedFolder, file), 'utf8'))) {
 				expect(existsSync(join(installedFolder, dirname(file), link)), `${file} links ${link}`).toBe(true);
