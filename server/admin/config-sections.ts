@@ -66,6 +66,7 @@ export function candidateOf(source: unknown, sections: unknown): Written {
 	for (const name of sectionNames) {
 		if (!Object.hasOwn(given, name)) continue;
 		const value = given[name];
+		refuseNewEnvReferences(name, value, candidate[name]);
 		if (value === null) delete candidate[name];
 		else candidate[name] = name === 'blueconic' ? mergedBlueConic(asObject(candidate.blueconic), value) : value;
 	}
@@ -136,4 +137,54 @@ function parsedJsonText(value: unknown): unknown {
 
 function asObject(value: unknown): Written | undefined {
 	return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Written) : undefined;
+}
+
+/**
+ * `env:` references a console save may not add: any outside the credentials (the decision tester and the pages
+ * would show the variable's value back: featured names, hosts), and, when the save moves BlueConic to another
+ * address, credentials not typed in (the collector would send a kept secret, or any variable's value, there).
+ * References already written in the file at the same place stay as they are.
+ */
+function refuseNewEnvReferences(section: string, value: unknown, written: unknown): void {
+	if (section === 'blueconic') {
+		const given = asObject(value);
+		const before = asObject(written);
+		if (given === undefined) return;
+		refuseNewEnvIn(given.baseUrl, before?.baseUrl, 'sections.blueconic.baseUrl');
+		const movesAway = given.baseUrl !== undefined && withoutTrailingSlashes(given.baseUrl) !== withoutTrailingSlashes(before?.baseUrl);
+		if (!movesAway) return;
+		for (const field of ['clientId', 'clientSecret'] as const) {
+			const credential = given[field];
+			if (typeof credential !== 'string' || credential.startsWith(envPrefix)) {
+				throw new HttpError(
+					400,
+					'credentials_required',
+					`sections.blueconic.${field}: a new BlueConic address needs the ${field} typed in, not kept or read from env:`,
+				);
+			}
+		}
+		return;
+	}
+	refuseNewEnvIn(value, written, `sections.${section}`);
+}
+
+function refuseNewEnvIn(value: unknown, written: unknown, path: string): void {
+	if (typeof value === 'string') {
+		if (value.startsWith(envPrefix) && value !== written) {
+			throw new HttpError(400, 'env_reference_not_allowed', `${path}: env: references can be given in the console only for the BlueConic client id and secret`);
+		}
+		return;
+	}
+	if (value === null || typeof value !== 'object') return;
+	const before = written !== null && typeof written === 'object' ? (written as Record<string, unknown>) : {};
+	for (const [key, item] of Object.entries(value)) {
+		refuseNewEnvIn(item, before[key], Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+	}
+}
+
+function withoutTrailingSlashes(value: unknown): unknown {
+	if (typeof value !== 'string') return value;
+	let text = value;
+	while (text.endsWith('/')) text = text.slice(0, -1);
+	return text;
 }

@@ -85,13 +85,15 @@ export function adminRoutes(router: Router, parts: CollectorParts, options: Admi
 		requireJsonType(ctx);
 		refuseCrossSite(ctx);
 		const client = clientKeyOf(ctx, config);
+		const body = (await readJsonBody(ctx.req, smallBody)) as { key?: unknown } | null;
+		// Checked after the body, with no await between the check and the failure it records: guesses sent all at
+		// once are counted one by one instead of all passing a check made before any of them failed.
 		const waitMs = throttle.waitMsFor(client);
 		if (waitMs > 0) {
 			throw new HttpError(429, 'too_many_attempts', 'too many wrong admin keys from this address; wait before trying again', {
 				'Retry-After': retryAfterSeconds(waitMs),
 			});
 		}
-		const body = (await readJsonBody(ctx.req, smallBody)) as { key?: unknown } | null;
 		const key = body?.key;
 		if (typeof key !== 'string' || key.length > 1_000 || !isAdminKey(adminKeys, key)) {
 			throttle.recordFailure(client);
@@ -142,8 +144,10 @@ export function adminRoutes(router: Router, parts: CollectorParts, options: Admi
 		const { config } = consoleStateOf(ctx);
 		const body = asObject(await readJsonBody(ctx.req, smallBody));
 		const inForce = config.blueconic;
+		const baseUrl = resolveBaseUrl(body.baseUrl ?? inForce?.baseUrl);
+		if (baseUrl !== inForce?.baseUrl) requireTypedCredentials(body);
 		const credentials = {
-			baseUrl: resolveBaseUrl(body.baseUrl ?? inForce?.baseUrl),
+			baseUrl,
 			clientId: resolveCredential(body.clientId ?? { keep: true }, 'clientId', inForce?.clientId),
 			clientSecret: resolveCredential(body.clientSecret ?? { keep: true }, 'clientSecret', inForce?.clientSecret),
 			timeoutMs: inForce?.timeoutMs ?? 10_000,
@@ -207,5 +211,22 @@ function packageVersion(): string {
 		return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
 	} catch {
 		return 'unknown';
+	}
+}
+
+/**
+ * A test against another address than the one in force takes only credentials typed in: a kept secret or an
+ * `env:` reference would send this collector's secrets (or any variable's value) wherever the caller points it.
+ */
+function requireTypedCredentials(body: Record<string, unknown>): void {
+	for (const field of ['clientId', 'clientSecret'] as const) {
+		const value = body[field];
+		if (typeof value !== 'string' || value.startsWith('env:')) {
+			throw new HttpError(
+				400,
+				'credentials_required',
+				`${field}: testing another BlueConic address than the one in force needs the ${field} typed in, not kept or read from env:`,
+			);
+		}
 	}
 }

@@ -32,6 +32,15 @@ describe('the console and BlueConic', () => {
 			expect(answer.text).not.toContain('console-secret-0123');
 		});
 
+		it('tests another address only with credentials typed in, never the kept secret or an env: value', async () => {
+			const console = await start();
+			for (const clientSecret of [{ keep: true }, 'env:PATH']) {
+				const answer = await console.write('POST', `${api}/test-connection`, { baseUrl: 'http://127.0.0.1:9', clientId: 'console-client', clientSecret });
+				expect(answer.status).toBe(400);
+				expect(errorCode(answer)).toBe('credentials_required');
+			}
+		});
+
 		it('says exactly what BlueConic answered to wrong credentials', async () => {
 			const console = await start();
 			const answer = await console.write('POST', `${api}/test-connection`, { baseUrl: fake.url, clientId: 'console-client', clientSecret: 'a-wrong-secret' });

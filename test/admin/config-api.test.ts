@@ -149,6 +149,31 @@ describe('the console configuration API', () => {
 		expect(again.json).toEqual({ status: 'unchanged' });
 	});
 
+	it('refuses env: references the console would show back, and a kept secret moved to another BlueConic address', async () => {
+		const file = folder.file('collector.json');
+		const console = await startFrom(file, fileConfig());
+		const before = await readFile(file, 'utf8');
+		const leak = await console.write('PUT', `${consolePath}/api/config`, { sections: { featuredSegments: { x: 'env:BCB_TEST_CLIENT_SECRET' } } });
+		expect(leak.status).toBe(400);
+		expect(errorCode(leak)).toBe('env_reference_not_allowed');
+		expect(leak.text).not.toContain(envSecret);
+		const moved = await console.write('PUT', `${consolePath}/api/config`, {
+			sections: { blueconic: { baseUrl: 'https://attacker.example', clientId: 'bridge-client', clientSecret: { keep: true } } },
+		});
+		expect(moved.status).toBe(400);
+		expect(errorCode(moved)).toBe('credentials_required');
+		const movedWithEnv = await console.write('PUT', `${consolePath}/api/config`, {
+			sections: { blueconic: { baseUrl: 'https://attacker.example', clientId: 'bridge-client', clientSecret: 'env:BCB_TEST_CLIENT_SECRET' } },
+		});
+		expect(errorCode(movedWithEnv)).toBe('credentials_required');
+		expect(await readFile(file, 'utf8')).toBe(before);
+		// The address as it is, the secret kept: a save as before.
+		const kept = await console.write('PUT', `${consolePath}/api/config`, {
+			sections: { blueconic: { baseUrl: 'https://tenant.blueconic.net/', clientId: 'bridge-client', clientSecret: { keep: true } } },
+		});
+		expect(kept.status).toBe(200);
+	});
+
 	it('replaces the client secret only when told, with a new value or an env: reference', async () => {
 		const file = folder.file('collector.json');
 		const console = await startFrom(file, fileConfig());

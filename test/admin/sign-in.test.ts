@@ -113,6 +113,15 @@ describe('console sign-in', () => {
 		expect(blocked.headers['set-cookie']).toBeUndefined();
 	});
 
+	it('counts wrong keys sent all at once one by one: the sixth and later are slowed down', async () => {
+		const collector = await start();
+		const answers = await Promise.all(
+			Array.from({ length: 12 }, (_, attempt) => collector.request(sessionPath, { method: 'POST', body: { key: `parallel-wrong-key-${attempt}-xxxxxx` } })),
+		);
+		expect(answers.filter(({ status }) => status === 401)).toHaveLength(5);
+		expect(answers.filter(({ status }) => status === 429)).toHaveLength(7);
+	});
+
 	it('signs out: 204, the cookie cleared, and the session refused from then on', async () => {
 		const collector = await start();
 		await collector.signIn();
