@@ -60,20 +60,16 @@ function isRepeat(items: readonly unknown[], index: number, item: string, seen: 
 	return false;
 }
 
+// One character at a time, no quantifier: nothing to backtrack on.
+const controlCharacter = /[\x00-\x1f\x7f-\x9f]/;
+
 /**
  * No C0 or C1 control character and no UTF-16 half that does not form a character: no real segment id has them.
+ * Two native scans rather than a loop over `charCodeAt`, which profiles showed costing more than the rest of the
+ * report's checks together.
  */
 function isCleanText(text: string): boolean {
-	for (let index = 0; index < text.length; index++) {
-		const code = text.charCodeAt(index);
-		if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return false;
-		if (code >= 0xd800 && code <= 0xdfff) {
-			const next = text.charCodeAt(index + 1); // NaN past the end
-			if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
-			index++; // the pair's low half
-		}
-	}
-	return true;
+	return !controlCharacter.test(text) && text.isWellFormed();
 }
 
 function describe(value: unknown): string {
