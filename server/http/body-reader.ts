@@ -7,7 +7,7 @@ import { HttpError } from '../errors/http-error.js';
  * - 413 `body_too_large` as soon as the declared `Content-Length` or the bytes received pass `maxBytes`, before
  *   the rest is read (the stream is paused, and the answer closes the connection, see `answerClosesConnection`);
  * - 400 `body_length_mismatch` when the body ends short of its `Content-Length`;
- * - 400 `request_aborted` when the client goes away before the end.
+ * - 400 `request_aborted` when the client goes away before the end, or went away before the read began.
  * At most `maxBytes` (plus one chunk) is held per request.
  */
 export function readBodyThen<C, R>(
@@ -23,87 +23,90 @@ export function readBodyThen<C, R>(
 		req.pause();
 		return Promise.reject(tooLarge(maxBytes));
 	}
+	// A request destroyed while its route waited (a session check, Redis) sends no more events to wait for.
+	if (req.destroyed) return Promise.reject(aborted());
 	return new Promise<R>((resolve, reject) => {
-		new BodyRead(req, maxBytes, Number.isNaN(length) ? -1 : length, then, context, resolve, reject);
+		// Typed loosely in the read: the listeners below serve every request, whatever its body turns into.
+		const next = then as (body: Buffer, context: unknown) => unknown;
+		const settle = resolve as (value: unknown) => void;
+		(req as ReadingRequest)[bodyRead] = new BodyRead(maxBytes, Number.isNaN(length) ? -1 : length, next, context, settle, reject);
+		req.on('data', onData);
+		req.on('end', onEnd);
+		// Node ends an aborted request with 'close' ('error' only reaches listeners, and 'aborted' is deprecated).
+		req.on('close', onClose);
 	});
 }
 
 /** One body being read: its chunks so far, and what to do at its end. */
-class BodyRead<C, R> {
-	#first: Buffer | undefined;
-	#more: Buffer[] | undefined;
-	#received = 0;
-	#done = false;
+class BodyRead {
+	first: Buffer | undefined = undefined;
+	more: Buffer[] | undefined = undefined;
+	received = 0;
+	done = false;
 
 	constructor(
-		readonly req: IncomingMessage,
 		readonly maxBytes: number,
 		/** The declared `Content-Length`; -1 without one (chunked). */
 		readonly length: number,
-		readonly then: (body: Buffer, context: C) => R | Promise<R>,
-		readonly context: C,
-		readonly resolve: (value: R | Promise<R>) => void,
+		readonly then: (body: Buffer, context: unknown) => unknown,
+		readonly context: unknown,
+		readonly resolve: (value: unknown) => void,
 		readonly reject: (error: unknown) => void,
-	) {
-		req.on('data', this.#onData);
-		req.on('end', this.#onEnd);
-		req.on('aborted', this.#onAborted);
-		req.on('error', this.#onAborted);
-		req.on('close', this.#onAborted);
-	}
+	) {}
 
-	readonly #onData = (chunk: Buffer): void => {
-		if (this.#done) return;
-		this.#received += chunk.length;
-		if (this.#received > this.maxBytes) {
-			this.req.pause();
-			this.#fail(tooLarge(this.maxBytes));
-		} else if (this.#first === undefined) {
-			this.#first = chunk;
-		} else {
-			(this.#more ??= [this.#first]).push(chunk);
-		}
-	};
-
-	readonly #onEnd = (): void => {
-		if (this.#done) return;
-		if (this.length !== -1 && this.#received !== this.length) {
-			this.#fail(new HttpError(400, 'body_length_mismatch', 'the body length does not match its Content-Length'));
-			return;
-		}
-		this.#finish();
-		const body = this.#more === undefined ? (this.#first ?? Buffer.alloc(0)) : Buffer.concat(this.#more, this.#received);
-		this.#first = this.#more = undefined;
-		let answer: R | Promise<R>;
-		try {
-			answer = this.then(body, this.context);
-		} catch (error) {
-			this.reject(error);
-			return;
-		}
-		this.resolve(answer);
-	};
-
-	readonly #onAborted = (): void => {
-		if (this.#done) return;
-		this.#fail(new HttpError(400, 'request_aborted', 'the client closed the request before its body arrived'));
-	};
-
-	#fail(error: HttpError): void {
-		this.#finish();
-		this.#first = this.#more = undefined;
+	fail(error: HttpError): void {
+		this.done = true;
+		this.first = this.more = undefined;
 		this.reject(error);
 	}
+}
 
-	#finish(): void {
-		this.#done = true;
-		const req = this.req;
-		req.off('data', this.#onData);
-		req.off('end', this.#onEnd);
-		req.off('aborted', this.#onAborted);
-		req.off('error', this.#onAborted);
-		req.off('close', this.#onAborted);
+// The listeners are shared by every request and find the read on the request itself, rather than being closures
+// made per request; once it is done they ignore whatever comes (and go with the request), not removed one by one.
+const bodyRead = Symbol('bodyRead');
+type ReadingRequest = IncomingMessage & { [bodyRead]: BodyRead };
+
+function onData(this: IncomingMessage, chunk: Buffer): void {
+	const read = (this as ReadingRequest)[bodyRead];
+	if (read.done) return;
+	read.received += chunk.length;
+	if (read.received > read.maxBytes) {
+		this.pause();
+		read.fail(tooLarge(read.maxBytes));
+	} else if (read.first === undefined) {
+		read.first = chunk;
+	} else {
+		(read.more ??= [read.first]).push(chunk);
 	}
+}
+
+function onEnd(this: IncomingMessage): void {
+	const read = (this as ReadingRequest)[bodyRead];
+	if (read.done) return;
+	if (read.length !== -1 && read.received !== read.length) {
+		read.fail(new HttpError(400, 'body_length_mismatch', 'the body length does not match its Content-Length'));
+		return;
+	}
+	read.done = true;
+	const body = read.more === undefined ? (read.first ?? Buffer.alloc(0)) : Buffer.concat(read.more, read.received);
+	read.first = read.more = undefined;
+	let answer: unknown;
+	try {
+		answer = read.then(body, read.context);
+	} catch (error) {
+		read.reject(error);
+		return;
+	}
+	read.resolve(answer);
+}
+
+function onClose(this: IncomingMessage): void {
+	const read = (this as ReadingRequest)[bodyRead];
+	if (!read.done) read.fail(aborted());
+}
+
+function aborted(): HttpError {
+	return new HttpError(400, 'request_aborted', 'the client closed the request before its body arrived');
 }
 
 function tooLarge(maxBytes: number): HttpError {

@@ -89,6 +89,32 @@ describe('the body reader', () => {
 		await expect.poll(() => outcomes).toEqual([{ code: 'request_aborted', status: 400, paused: false }]);
 	});
 
+	it('answers request_aborted when the client went away while the route waited, before the read began', async () => {
+		const settled: string[] = [];
+		const late = createServer((req) => {
+			// As a route waiting for a session check or Redis: the body is asked for only once the client has gone.
+			req.once('close', () => {
+				readBodyThen(req, maxBytes, () => 'read', undefined).then(
+					(outcome) => settled.push(outcome),
+					(error: { code: string }) => settled.push(error.code),
+				);
+			});
+		});
+		const lateUrl = await startListening(late, 0, '127.0.0.1');
+		try {
+			const { port } = new URL(lateUrl);
+			const socket = connect(Number(port), '127.0.0.1', () => {
+				socket.write(post('Content-Length: 50\r\n'));
+				socket.write('["a"');
+				setImmediate(() => socket.destroy());
+			});
+			socket.on('error', () => {});
+			await expect.poll(() => settled).toEqual(['request_aborted']);
+		} finally {
+			await new Promise<void>((resolve) => late.close(() => resolve()));
+		}
+	});
+
 	it('passes a throw of the next step on as the rejection', async () => {
 		const failing = createServer((req, res) => {
 			readBodyThen(
