@@ -40,8 +40,13 @@ export function requireJsonMediaType(req: IncomingMessage, mediaTypes: readonly 
 
 /** A body's JSON value; 400 when it is not JSON. */
 export function parseJsonBody(body: Buffer): unknown {
+	return parseJsonText(body.toString('utf8'));
+}
+
+/** The JSON value of a body already decoded from UTF-8; 400 when it is not JSON. */
+export function parseJsonText(text: string): unknown {
 	try {
-		return JSON.parse(body.toString('utf8')) as unknown;
+		return JSON.parse(text) as unknown;
 	} catch {
 		throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
 	}

@@ -20,7 +20,7 @@ export interface BrowserEndpoints {
 	serve(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined;
 }
 
-/** Hot-path session records at most (see `SessionRecords`; `recordBytes` each, so at most about 140 MB). */
+/** Hot-path session records at most (see `SessionRecords`; `recordBytes` each, so at most about 198 MB). */
 export const maxSessionRecords = 100_000;
 
 interface PathRoutes {

@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Answer } from '../http/answer.js';
 import { readBodyThen } from '../http/body-reader.js';
-import { parseJsonBody, requireJsonMediaType } from '../http/json-body.js';
+import { parseJsonText, requireJsonMediaType } from '../http/json-body.js';
 import { type BrowserSessions, isRecorded, type RequestSession } from '../http/session.js';
+import type { SessionRecord } from '../sessions/session-records.js';
 import { storeUnavailable } from '../http/store-unavailable.js';
 import { maxReportBytes, parseSegmentReport } from '../segments/segment-report.js';
+import { type HeldReports, heldReportsOf } from '../store/segment-store.js';
 import { isStoreUnavailableError } from '../store/store-unavailable-error.js';
 import type { BrowserRoute } from './browser-route.js';
 import type { CollectorParts } from './parts.js';
@@ -25,6 +27,7 @@ export function postSegments({ settings, store, reportRate, metrics }: Collector
 	const maxBytes = maxReportBytes(limits);
 	const reportsWithSegments = metrics.segmentReports.labels('segments');
 	const emptyReports = metrics.segmentReports.labels('empty');
+	const heldReports = heldReportsOf(store);
 
 	const afterSession = (session: RequestSession, req: IncomingMessage): Answer | Promise<Answer> => {
 		// A recorded session counts in its own window (in-process limit); the Redis limit answers with a promise.
@@ -43,7 +46,9 @@ export function postSegments({ settings, store, reportRate, metrics }: Collector
 	};
 
 	const storeReport = (body: Buffer, session: RequestSession): Answer | Promise<Answer> => {
-		const segmentIds = parseSegmentReport(parseJsonBody(body), limits);
+		const text = body.toString('utf8');
+		if (heldReports !== undefined && isRecorded(session)) return storeRecordedReport(body, text, session, heldReports);
+		const segmentIds = parseSegmentReport(parseJsonText(text), limits);
 		let written: void | Promise<void>;
 		try {
 			written = store.write(session.sessionKey, segmentIds);
@@ -64,6 +69,23 @@ export function postSegments({ settings, store, reportRate, metrics }: Collector
 				throw writeError(error);
 			},
 		);
+	};
+
+	// A recorded session and the in-process store: the body the session posted last time (a refresh, a new tab)
+	// means the ids the store still holds for it, so it is neither parsed nor checked nor compared again.
+	const storeRecordedReport = (body: Buffer, text: string, session: SessionRecord, heldReports: HeldReports): Answer => {
+		let held = session.heldReportFor(text);
+		if (held === undefined || !heldReports.refreshHeld(session.sessionKey, held)) {
+			const segmentIds = parseSegmentReport(parseJsonText(text), limits);
+			try {
+				held = heldReports.writeHeld(session.sessionKey, segmentIds);
+			} catch (error) {
+				throw writeError(error);
+			}
+			session.rememberReport(body, text, held);
+		}
+		(held.length === 0 ? emptyReports : reportsWithSegments).inc();
+		return stored;
 	};
 
 	return (req) => {

@@ -1,5 +1,6 @@
 import { sessionKeyOf } from '../store/session-key.js';
-import { heapNumberBytes, largestStringBytes, mapEntryBytes, objectBytes } from '../utils/heap-bytes.js';
+import { isAscii } from 'node:buffer';
+import { heapNumberBytes, largestAsciiStringBytes, largestStringBytes, mapEntryBytes, objectBytes, weakRefBytes } from '../utils/heap-bytes.js';
 import type { SessionIdentity } from './session-validator.js';
 
 /** A session's per-minute report count, in this process: kept in its record (see `RateLimit.takeIn`). */
@@ -13,16 +14,24 @@ export const maxRecordedCookieLength = 256;
 /** Identities longer than this in all (an email and two ids, in characters) get no record either. */
 export const maxRecordedIdentityLength = 256;
 
+/** Report bodies longer than this (in bytes, ASCII only; a dozen UUID ids) are not remembered: they are parsed every time. */
+export const maxRememberedReportLength = 480;
+
 /**
  * What the hot path knows about one session that its validator vouched for: until when it may be taken as valid
- * without asking again, who it is, its store key (hashed once, not per request) and, with the in-process rate
- * limit, its report window. Found with one lookup by the cookie's value.
+ * without asking again, who it is, its store key (hashed once, not per request), with the in-process rate limit
+ * its report window, and with the in-process store its last report (see `rememberReport`). Found with one lookup
+ * by the cookie's value.
  */
 export class SessionRecord implements RateWindow {
 	/** Second chance for the eviction sweep: set by each use, cleared by the sweep passing over it. */
 	used = true;
 	windowStartedAt = 0;
 	windowCount = 0;
+	/** The body of the session's last report, as it came: a page posts the same one on every view. */
+	reportText: string | undefined = undefined;
+	/** What the store held once that body was written; not kept alive by the record. */
+	reportHeld: WeakRef<readonly string[]> | undefined = undefined;
 
 	constructor(
 		/** A flat copy of the cookie's value: never a slice of its request's `Cookie` header, which it would keep alive. */
@@ -32,21 +41,47 @@ export class SessionRecord implements RateWindow {
 		/** Ms since the epoch; past it, the validator is asked again (and the record refreshed or dropped). */
 		public validUntil: number,
 	) {}
+
+	/**
+	 * Remembers the report the store now holds (`held`) for the body `text` (decoded from `body`), so that the same
+	 * body next time is known to mean the same ids without parsing it. Only ASCII bodies up to
+	 * `maxRememberedReportLength` bytes: what `recordBytes` counts.
+	 */
+	rememberReport(body: Buffer, text: string, held: readonly string[]): void {
+		if (body.length > maxRememberedReportLength || !isAscii(body)) {
+			this.reportText = this.reportHeld = undefined;
+			return;
+		}
+		this.reportText = text;
+		this.reportHeld = new WeakRef(held);
+	}
+
+	/** What the store held for `text` when it was this session's last report, if it was and that array lives on. */
+	heldReportFor(text: string): readonly string[] | undefined {
+		return this.reportText === text ? this.reportHeld?.deref() : undefined;
+	}
 }
 
+// What aligning a string's end to a word can add.
+const identityAlignmentBytes = 8;
+
 /**
- * The most one record costs: its table entry, the record (seven fields, two of them boxed doubles), the cookie
- * copy (at most `maxRecordedCookieLength` UTF-16 units), the store key and an identity of at most
- * `maxRecordedIdentityLength` characters in three strings (counted even when the validator's own cache shares it).
+ * The most one record costs: its table entry, the record (nine fields, two of them boxed doubles), the cookie
+ * copy (at most `maxRecordedCookieLength` UTF-16 units), the store key, an identity of at most
+ * `maxRecordedIdentityLength` characters in three strings (counted even when the validator's own cache shares it)
+ * and a remembered report body with its `WeakRef` (the array it points to is the store's, counted there).
  */
 export const recordBytes =
 	mapEntryBytes +
-	objectBytes(7) +
+	objectBytes(9) +
+	largestAsciiStringBytes(maxRememberedReportLength) +
+	weakRefBytes +
 	2 * heapNumberBytes +
 	largestStringBytes(maxRecordedCookieLength) +
 	largestStringBytes(sessionKeyOf('').length) +
 	objectBytes(3) +
-	3 * largestStringBytes(0) +
+	// Three strings of two bytes a character, each rounded up to whole words.
+	3 * (largestStringBytes(0) + identityAlignmentBytes) +
 	2 * maxRecordedIdentityLength;
 
 /**

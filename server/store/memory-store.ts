@@ -129,6 +129,11 @@ export class MemorySegmentStore implements SegmentStore {
 
 	/** Throws a RangeError for a report past `maxPerSession` ids or `maxIdLength` characters an id. */
 	write(sessionKey: string, segmentIds: readonly string[]): void {
+		this.writeHeld(sessionKey, segmentIds);
+	}
+
+	/** `write`, answering the frozen array the store now holds for the session: what `refreshHeld` takes. */
+	writeHeld(sessionKey: string, segmentIds: readonly string[]): readonly string[] {
 		this.#requireWithinLimits(segmentIds);
 		this.#key.set(sessionKey);
 		const now = this.#clock();
@@ -138,7 +143,7 @@ export class MemorySegmentStore implements SegmentStore {
 			this.#reportedAt[slot] = now;
 			this.#use(slot);
 			// The same ids as held: nothing to build, intern or count.
-			if (sameIds(held, segmentIds)) return;
+			if (sameIds(held, segmentIds)) return held;
 			// The new ids first, so that ids the two reports share stay interned.
 			this.#reports[slot] = this.#intern(segmentIds);
 			this.#let(held);
@@ -152,8 +157,24 @@ export class MemorySegmentStore implements SegmentStore {
 			this.#linkNewest(slot);
 			this.#size++;
 		}
+		const written = this.#reports[slot] as readonly string[];
 		this.#evictPastMaxBytes();
 		this.#waiters.notify(sessionKey);
+		return written;
+	}
+
+	/**
+	 * What writing the ids of `held` again does, without them: when the session still holds that very array (as
+	 * `writeHeld` answered it), its report time is refreshed and `true` answered; otherwise nothing changes and
+	 * `false` is answered (the report was replaced, evicted or expired and dropped since).
+	 */
+	refreshHeld(sessionKey: string, held: readonly string[]): boolean {
+		this.#key.set(sessionKey);
+		const slot = this.#find();
+		if (slot === none || this.#reports[slot] !== held) return false;
+		this.#reportedAt[slot] = this.#clock();
+		this.#use(slot);
+		return true;
 	}
 
 	async waitForReport(sessionKey: string, timeoutMs: number): Promise<StoreRead> {

@@ -6,7 +6,7 @@ it must ask (Redis); callers that can take either `await` the answer.
  *
  * Keys are session keys (see `sessionKeyOf`), never raw cookie values.
  */
-export interface SegmentStore {
+export interface SegmentStore extends Partial<HeldReports> {
 	/** Never rejects for trouble reaching the store: that is the `unavailable` read. */
 	read(sessionKey: string): StoreRead | Promise<StoreRead>;
 	/**
@@ -21,6 +21,22 @@ export interface SegmentStore {
 	waitForReport(sessionKey: string, timeoutMs: number): Promise<StoreRead>;
 	sessionCount(): Promise<number>;
 	close(): Promise<void>;
+}
+
+/**
+ * What stores in this process offer beside `write` (a plain answer, no round trip): `writeHeld` is `write`,
+ * answering the frozen array now held for the session, which `refreshHeld` takes back. They let an unchanged
+ * report skip its parse and checks (see routes/segments.ts).
+ */
+export interface HeldReports {
+	writeHeld(sessionKey: string, segmentIds: readonly string[]): readonly string[];
+	/** Refreshes the session's report as writing its ids again would, when it still holds `held`; else `false`. */
+	refreshHeld(sessionKey: string, held: readonly string[]): boolean;
+}
+
+/** The store's `HeldReports`, when it has them. */
+export function heldReportsOf(store: SegmentStore): HeldReports | undefined {
+	return store.writeHeld !== undefined && store.refreshHeld !== undefined ? (store as SegmentStore & HeldReports) : undefined;
 }
 
 /**

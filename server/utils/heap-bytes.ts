@@ -36,6 +36,14 @@ export function largestStringBytes(length: number): number {
 	return alignToWord(stringHeaderBytes + 2 * length);
 }
 
+/** The most a flat string of `length` ASCII characters takes (one byte each). */
+export function largestAsciiStringBytes(length: number): number {
+	return alignToWord(stringHeaderBytes + length);
+}
+
+/** A `WeakRef`: an object of one field, its target (which it does not keep alive). */
+export const weakRefBytes = objectHeaderBytes + wordBytes;
+
 /** An array of `length` references (its elements exactly that long, as `map` and `slice` make them). */
 export function arrayBytes(length: number): number {
 	return arrayHeaderBytes + wordBytes * length;

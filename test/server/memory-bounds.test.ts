@@ -6,6 +6,7 @@ import { largestReport, measureLargestReportsInChild, measureStoreMemoryInChild 
 import { parseConfig } from '../../server/config/load.js';
 import { ConfigError } from '../../server/errors/config-error.js';
 import { windowBytes } from '../../server/http/rate-limit.js';
+import { recordBytes } from '../../server/sessions/session-records.js';
 import { InternedIds } from '../../server/store/interned-ids.js';
 import { largestSessionBytes, leastMaxBytes, storeFixedBytes } from '../../server/store/memory-budget.js';
 import { type EvictionReason, MemorySegmentStore } from '../../server/store/memory-store.js';
@@ -163,8 +164,8 @@ describe('the segments.maxBytes setting', () => {
 	});
 });
 
-/** Runs test/server/heap-child.ts with --expose-gc: the heap a rate limiter's windows or report waiters hold. */
-async function measureInChild(kind: 'windows' | 'waiters', count: number): Promise<{ count: number; bytesEach: number }> {
+/** Runs test/server/heap-child.ts with --expose-gc: the heap a rate limiter's windows, report waiters or session records hold. */
+async function measureInChild(kind: 'windows' | 'waiters' | 'records', count: number): Promise<{ count: number; bytesEach: number }> {
 	const child = fileURLToPath(new URL('./heap-child.ts', import.meta.url));
 	const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', child, kind, String(count)], {
 		encoding: 'utf8',
@@ -199,6 +200,13 @@ describe('measured heaps (each in a process of its own)', () => {
 		console.log(`rate windows: ${Math.round(windows.bytesEach)} bytes each (counted ${windowBytes})`);
 		expect(windows.bytesEach).toBeGreaterThan(50);
 		expect(windows.bytesEach).toBeLessThanOrEqual(windowBytes);
+	}, 120_000);
+
+	it('holds session records at their largest within recordBytes each, however many cookies come', async () => {
+		const records = await measureInChild('records', 20_000);
+		console.log(`session records at their largest: ${Math.round(records.bytesEach)} bytes each (counted ${recordBytes})`);
+		expect(records.bytesEach).toBeGreaterThan(recordBytes / 2);
+		expect(records.bytesEach).toBeLessThanOrEqual(recordBytes);
 	}, 120_000);
 
 	it('holds report waiters within 1.5 KiB each, however many callers wait', async () => {

@@ -99,6 +99,42 @@ describe('MemorySegmentStore: an unchanged report', () => {
 	});
 });
 
+describe('MemorySegmentStore: held reports', () => {
+	it('answers the array it holds, and refreshes it as writing its ids again would', () => {
+		const clock = manualClock();
+		const store = new MemorySegmentStore({ maxSessions: 10, ttlSeconds: 60, clock: clock.now });
+		const key = sessionKeyOf('visitor');
+		const held = store.writeHeld(key, parsed(['sports', 'news']));
+		expect(held).toEqual(['sports', 'news']);
+		expect(store.read(key)).toMatchObject({ segmentIds: held });
+		expect((store.read(key) as Extract<StoreRead, { status: 'hit' }>).segmentIds).toBe(held);
+		expect(store.writeHeld(key, parsed(['sports', 'news']))).toBe(held);
+		const bytes = store.bytesHeld();
+		clock.advance(50_000);
+		expect(store.refreshHeld(key, held)).toBe(true);
+		expect(store.bytesHeld()).toBe(bytes);
+		clock.advance(59_000);
+		expect(store.read(key)).toMatchObject({ status: 'hit', updatedAtMs: clock.now() - 59_000 });
+	});
+
+	it('refreshes nothing once the session holds another report, or none', () => {
+		const store = new MemorySegmentStore({ maxSessions: 2, ttlSeconds: 60 });
+		const key = sessionKeyOf('visitor');
+		const first = store.writeHeld(key, ['sports']);
+		const second = store.writeHeld(key, ['news']);
+		expect(store.refreshHeld(key, first)).toBe(false);
+		expect(store.read(key)).toMatchObject({ segmentIds: ['news'] });
+		// An equal array is not the one held.
+		expect(store.refreshHeld(key, ['news'])).toBe(false);
+		expect(store.refreshHeld(sessionKeyOf('another'), second)).toBe(false);
+		store.write(sessionKeyOf('b'), ['x']);
+		store.write(sessionKeyOf('c'), ['x']);
+		expect(store.read(key).status).toBe('miss');
+		expect(store.refreshHeld(key, second)).toBe(false);
+		expect(store.read(key).status).toBe('miss');
+	});
+});
+
 describe('MemorySegmentStore: the session table', () => {
 	/**
 	 * Random writes, reads and clock turns on a store of 7 slots (a key table of 16 entries, so keys collide and
