@@ -11,14 +11,16 @@ export interface RequestsInFlight {
 export function trackRequestsInFlight(server: Server): RequestsInFlight {
 	let count = 0;
 	const waiting: Array<() => void> = [];
+	// One listener for every answer rather than a closure (and a `once` wrapper) per request: 'close' comes once,
+	// when the answer has been handed to the OS or the client went away before it.
+	const answered = (): void => {
+		count--;
+		if (count === 0) for (const resolve of waiting.splice(0)) resolve();
+	};
 	// Before the handler runs, so that a request is counted from its first line of handling (a scrape counts itself).
 	server.prependListener('request', (_request, response) => {
 		count++;
-		// 'close' comes once the answer has been handed to the OS, or when the client went away before it.
-		response.once('close', () => {
-			count--;
-			if (count === 0) for (const resolve of waiting.splice(0)) resolve();
-		});
+		response.on('close', answered);
 	});
 	return {
 		get count() {
