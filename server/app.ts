@@ -167,10 +167,9 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		logger,
 		...(options.blueconicClient ? { client: options.blueconicClient } : {}),
 	});
-	live.onApplied((next) => {
-		profileSync.apply(next.config);
-		blueconicSegments?.reconfigure(next.config);
-	});
+	// Two listeners, each guarded on its own by the holder: one failing to take a change does not keep it from the other.
+	live.onApplied((next) => profileSync.apply(next.config));
+	live.onApplied((next) => blueconicSegments?.reconfigure(next.config));
 
 	// Proxy mode: requests off the collector's paths go to the publisher's origin (see `callback` below).
 	const originProxy = config.proxy && new OriginProxy(config.proxy, { logger, registry: metrics.registry, isDraining: () => draining });
