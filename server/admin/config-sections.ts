@@ -152,20 +152,28 @@ function refuseNewEnvReferences(section: string, value: unknown, written: unknow
 		if (given === undefined) return;
 		refuseNewEnvIn(given.baseUrl, before?.baseUrl, 'sections.blueconic.baseUrl');
 		const movesAway = given.baseUrl !== undefined && withoutTrailingSlashes(given.baseUrl) !== withoutTrailingSlashes(before?.baseUrl);
-		if (!movesAway) return;
-		for (const field of ['clientId', 'clientSecret'] as const) {
-			const credential = given[field];
-			if (typeof credential !== 'string' || credential.startsWith(envPrefix)) {
-				throw new HttpError(
-					400,
-					'credentials_required',
-					`sections.blueconic.${field}: a new BlueConic address needs the ${field} typed in, not kept or read from env:`,
-				);
-			}
-		}
+		if (movesAway) requireTypedCredentials(given, 'sections.blueconic.');
 		return;
 	}
 	refuseNewEnvIn(value, written, `sections.${section}`);
+}
+
+/**
+ * BlueConic credentials for another address than the one in force must be typed in: a kept secret or an `env:`
+ * reference would send this collector's secrets (or any variable's value) wherever the caller points it.
+ * `pathPrefix` names where the fields sit in the request body.
+ */
+export function requireTypedCredentials(given: Record<string, unknown>, pathPrefix = ''): void {
+	for (const field of ['clientId', 'clientSecret'] as const) {
+		const credential = given[field];
+		if (typeof credential !== 'string' || credential.startsWith(envPrefix)) {
+			throw new HttpError(
+				400,
+				'credentials_required',
+				`${pathPrefix}${field}: another BlueConic address than the one in force needs the ${field} typed in, not kept or read from env:`,
+			);
+		}
+	}
 }
 
 function refuseNewEnvIn(value: unknown, written: unknown, path: string): void {

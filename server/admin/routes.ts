@@ -14,7 +14,7 @@ import { BlueConicCatalog } from './blueconic-catalog.js';
 import { credentialsInForce, resolveBaseUrl, resolveCredential } from './blueconic-credentials.js';
 import { ConsoleTokens } from './blueconic-tokens.js';
 import { answerCheck, answerSave } from './config-answers.js';
-import { candidateOf, sectionsOf } from './config-sections.js';
+import { candidateOf, requireTypedCredentials, sectionsOf } from './config-sections.js';
 import { ConsoleAssets } from './console-assets.js';
 import { consoleOn, consolePath, consoleStateOf, csrfChecked, requireJsonType, sessionCookieName, signedIn } from './console-guard.js';
 import { readStatus } from './console-status.js';
@@ -211,22 +211,5 @@ function packageVersion(): string {
 		return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
 	} catch {
 		return 'unknown';
-	}
-}
-
-/**
- * A test against another address than the one in force takes only credentials typed in: a kept secret or an
- * `env:` reference would send this collector's secrets (or any variable's value) wherever the caller points it.
- */
-function requireTypedCredentials(body: Record<string, unknown>): void {
-	for (const field of ['clientId', 'clientSecret'] as const) {
-		const value = body[field];
-		if (typeof value !== 'string' || value.startsWith('env:')) {
-			throw new HttpError(
-				400,
-				'credentials_required',
-				`${field}: testing another BlueConic address than the one in force needs the ${field} typed in, not kept or read from env:`,
-			);
-		}
 	}
 }
