@@ -96,6 +96,8 @@ describe('the profile-sync webhook with a Redis queue', () => {
 		expect(errorCode(missing)).toBe('missing_email');
 		const ignored = await postProfiles(collector.url, { type: 'LOGIN', details: { user_id: 'u-1' } });
 		expect(ignored.status).toBe(200);
+		// Nothing was queued, so nothing has waited for the queue's connection yet: wait for it before counting.
+		await expect.poll(() => queueOf(collector).isReachable()).toBe(true);
 		expect(await queueOf(collector).jobCounts()).toMatchObject({ waiting: 0, delayed: 0 });
 	});
 
