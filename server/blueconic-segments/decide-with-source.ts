@@ -116,9 +116,13 @@ function fromBrowser(inputs: DecisionInputs, read: StoreRead): SourcedDecision[]
 	return inputs.segmentIds.map((segment) => browserDecision(segment, read));
 }
 
+function browserDecision(segment: string, read: StoreRead): SourcedDecision {
+	return { segment, result: browserResult(segment, read), source: 'browser' };
+}
+
 /** One segment decided by the browser's report (the browser lookup's synchronous path calls it directly). */
-export function browserDecision(segment: string, read: StoreRead): SourcedDecision {
-	return { segment, result: read.status !== 'hit' ? 'unknown' : read.segmentIds.includes(segment) ? 'yes' : 'no', source: 'browser' };
+export function browserResult(segment: string, read: StoreRead): Decision {
+	return read.status !== 'hit' ? 'unknown' : read.segmentIds.includes(segment) ? 'yes' : 'no';
 }
 
 /** No profile: BlueConic confirms no segment (`no`); unreachable in time: `unknown`. */

@@ -57,10 +57,18 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 		allow: [...routes.keys()].join(', '),
 		counts: metrics.routeRequests(path),
 	});
-	const routesByPath = new Map<string, PathRoutes>([
-		[paths.segments, pathRoutes(paths.segments, new Map([['POST', postSegments(parts, sessions)], ['OPTIONS', preflight('POST')]]))],
-		[paths.decision, pathRoutes(paths.decision, new Map([['GET', getDecision(parts, sessions)], ['OPTIONS', preflight('GET')]]))],
-	]);
+	const served: readonly PathRoutes[] = [
+		pathRoutes(paths.segments, new Map([['POST', postSegments(parts, sessions)], ['OPTIONS', preflight('POST')]])),
+		pathRoutes(paths.decision, new Map([['GET', getDecision(parts, sessions)], ['OPTIONS', preflight('GET')]])),
+	];
+	// The routes of the path that `url` has up to `pathEnd`, compared in place: no slice of it to hash, per request.
+	const routesOf = (url: string, pathEnd: number): PathRoutes | undefined => {
+		for (let index = 0; index < served.length; index++) {
+			const candidate = served[index] as PathRoutes;
+			if (candidate.path.length === pathEnd && url.startsWith(candidate.path)) return candidate;
+		}
+		return undefined;
+	};
 
 	function answer({ routes, path, allow, counts }: PathRoutes, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
 		const startedAt = performance.now();
@@ -114,7 +122,7 @@ export function browserEndpoints(parts: CollectorParts): BrowserEndpoints {
 		serve(req, res) {
 			const url = req.url ?? '/';
 			const queryAt = url.indexOf('?');
-			const routes = routesByPath.get(queryAt === -1 ? url : url.slice(0, queryAt));
+			const routes = routesOf(url, queryAt === -1 ? url.length : queryAt);
 			return routes && answer(routes, req, res, queryAt === -1 ? '' : url.slice(queryAt + 1));
 		},
 	};

@@ -1,10 +1,12 @@
 import type { CollectorConfig } from '../config/schema.js';
 import { decideWithSource, type SourcedDecision } from '../blueconic-segments/index.js';
-import { browserDecision } from '../blueconic-segments/decide-with-source.js';
+import { browserResult } from '../blueconic-segments/decide-with-source.js';
 import { trustSettingsOf } from '../blueconic-segments/trust-settings.js';
 import { HttpError } from '../errors/http-error.js';
 import type { Answer } from '../http/answer.js';
-import type { BrowserSessions, RequestSession } from '../http/session.js';
+import { type BrowserSessions, isRecorded, type RequestSession } from '../http/session.js';
+import { heldReportsOf, type StoreRead } from '../store/segment-store.js';
+import { jsonString } from '../utils/json-string.js';
 import type { Decision } from '../decisions/decide.js';
 import type { BrowserRoute } from './browser-route.js';
 import { requireFeatured } from './featured.js';
@@ -20,6 +22,7 @@ const noStore = Object.freeze({ 'Cache-Control': 'no-store' });
  */
 export function getDecision(parts: CollectorParts, sessions: BrowserSessions): BrowserRoute {
 	const { settings, store, blueconicSegments, metrics } = parts;
+	const heldReports = heldReportsOf(store);
 	const decisionCounts: Record<Decision, { inc(): void }> = {
 		yes: metrics.decisions.labels('yes'),
 		no: metrics.decisions.labels('no'),
@@ -29,13 +32,20 @@ export function getDecision(parts: CollectorParts, sessions: BrowserSessions): B
 		decisionCounts[decision.result].inc();
 		return { status: 200, headers: noStore, body: decision };
 	};
+	// What answerWith(browserDecision(segmentId, read)) answers, its JSON (the same bytes) built by hand.
+	const answerFromBrowser = (segmentId: string, read: StoreRead): Answer => {
+		const result = browserResult(segmentId, read);
+		decisionCounts[result].inc();
+		return { status: 200, headers: noStore, json: `{"segment":${jsonString(segmentId)},"result":"${result}","source":"browser"}` };
+	};
 
 	const decide = (config: CollectorConfig, segmentId: string, waitMs: number | undefined, session: RequestSession): Answer | Promise<Answer> => {
 		const sessionKey = session.sessionKey;
 		if ((config.segments.source === 'browser' || blueconicSegments === undefined) && !(waitMs !== undefined && waitMs > 0)) {
-			// What decideWithSource decides here, without its promises.
-			const read = store.read(sessionKey);
-			if (!(read instanceof Promise)) return answerWith(browserDecision(segmentId, read));
+			// What decideWithSource decides here, without its promises; a recorded session tells the in-process
+			// store where it found the session last.
+			const read = heldReports !== undefined && isRecorded(session) ? heldReports.readAt(sessionKey, session) : store.read(sessionKey);
+			if (!(read instanceof Promise)) return answerFromBrowser(segmentId, read);
 		}
 		return decideWithSource({
 			...trustSettingsOf(config, blueconicSegments),

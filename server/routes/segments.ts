@@ -75,10 +75,10 @@ export function postSegments({ settings, store, reportRate, metrics }: Collector
 	// means the ids the store still holds for it, so it is neither parsed nor checked nor compared again.
 	const storeRecordedReport = (body: Buffer, text: string, session: SessionRecord, heldReports: HeldReports): Answer => {
 		let held = session.heldReportFor(text);
-		if (held === undefined || !heldReports.refreshHeld(session.sessionKey, held)) {
+		if (held === undefined || !heldReports.refreshHeld(session.sessionKey, held, session)) {
 			const segmentIds = parseSegmentReport(parseJsonText(text), limits);
 			try {
-				held = heldReports.writeHeld(session.sessionKey, segmentIds);
+				held = heldReports.writeHeld(session.sessionKey, segmentIds, session);
 			} catch (error) {
 				throw writeError(error);
 			}

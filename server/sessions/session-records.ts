@@ -1,6 +1,7 @@
 import { sessionKeyOf } from '../store/session-key.js';
 import { isAscii } from 'node:buffer';
 import { heapNumberBytes, largestAsciiStringBytes, largestStringBytes, mapEntryBytes, objectBytes, weakRefBytes } from '../utils/heap-bytes.js';
+import type { StorePlace } from '../store/segment-store.js';
 import type { SessionIdentity } from './session-validator.js';
 
 /** A session's per-minute report count, in this process: kept in its record (see `RateLimit.takeIn`). */
@@ -20,12 +21,14 @@ export const maxRememberedReportLength = 480;
 /**
  * What the hot path knows about one session that its validator vouched for: until when it may be taken as valid
  * without asking again, who it is, its store key (hashed once, not per request), with the in-process rate limit
- * its report window, and with the in-process store its last report (see `rememberReport`). Found with one lookup
- * by the cookie's value.
+ * its report window, and with the in-process store its last report (see `rememberReport`) and where the store
+ * keeps it. Found with one lookup by the cookie's value.
  */
-export class SessionRecord implements RateWindow {
+export class SessionRecord implements RateWindow, StorePlace {
 	/** Second chance for the eviction sweep: set by each use, cleared by the sweep passing over it. */
 	used = true;
+	/** Where the in-process store last found the session (a hint it checks), -1 before. */
+	storeSlot = -1;
 	windowStartedAt = 0;
 	windowCount = 0;
 	/** The body of the session's last report, as it came: a page posts the same one on every view. */
@@ -66,14 +69,14 @@ export class SessionRecord implements RateWindow {
 const identityAlignmentBytes = 8;
 
 /**
- * The most one record costs: its table entry, the record (nine fields, two of them boxed doubles), the cookie
+ * The most one record costs: its table entry, the record (ten fields, two of them boxed doubles), the cookie
  * copy (at most `maxRecordedCookieLength` UTF-16 units), the store key, an identity of at most
  * `maxRecordedIdentityLength` characters in three strings (counted even when the validator's own cache shares it)
  * and a remembered report body with its `WeakRef` (the array it points to is the store's, counted there).
  */
 export const recordBytes =
 	mapEntryBytes +
-	objectBytes(9) +
+	objectBytes(10) +
 	largestAsciiStringBytes(maxRememberedReportLength) +
 	weakRefBytes +
 	2 * heapNumberBytes +

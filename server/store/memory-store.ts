@@ -1,7 +1,7 @@
 import { InternedIds } from './interned-ids.js';
 import { defaultMaxBytes, keyTableSlots, maxBytesProblem, reportBytes, storeFixedBytes } from './memory-budget.js';
 import { ReportWaiters } from './report-waiters.js';
-import type { SegmentStore, StoreRead } from './segment-store.js';
+import type { SegmentStore, StorePlace, StoreRead } from './segment-store.js';
 import { SessionKeyWords } from './session-key-words.js';
 
 export interface MemoryStoreOptions {
@@ -115,8 +115,13 @@ export class MemorySegmentStore implements SegmentStore {
 	}
 
 	read(sessionKey: string): StoreRead {
+		return this.readAt(sessionKey, undefined);
+	}
+
+	/** `read`, looking first where `place` says the session was found last. */
+	readAt(sessionKey: string, place: StorePlace | undefined): StoreRead {
 		this.#key.set(sessionKey);
-		const slot = this.#find();
+		const slot = this.#findFrom(place);
 		if (slot === none) return { status: 'miss' };
 		const reportedAt = this.#reportedAt[slot] as number;
 		if (this.#clock() - reportedAt > this.#ttlMs) {
@@ -133,11 +138,11 @@ export class MemorySegmentStore implements SegmentStore {
 	}
 
 	/** `write`, answering the frozen array the store now holds for the session: what `refreshHeld` takes. */
-	writeHeld(sessionKey: string, segmentIds: readonly string[]): readonly string[] {
+	writeHeld(sessionKey: string, segmentIds: readonly string[], place?: StorePlace): readonly string[] {
 		this.#requireWithinLimits(segmentIds);
 		this.#key.set(sessionKey);
 		const now = this.#clock();
-		let slot = this.#find();
+		let slot = this.#findFrom(place);
 		if (slot !== none) {
 			const held = this.#reports[slot] as readonly string[];
 			this.#reportedAt[slot] = now;
@@ -156,6 +161,7 @@ export class MemorySegmentStore implements SegmentStore {
 			this.#reportedAt[slot] = now;
 			this.#linkNewest(slot);
 			this.#size++;
+			if (place !== undefined) place.storeSlot = slot;
 		}
 		const written = this.#reports[slot] as readonly string[];
 		this.#evictPastMaxBytes();
@@ -168,9 +174,9 @@ export class MemorySegmentStore implements SegmentStore {
 	 * `writeHeld` answered it), its report time is refreshed and `true` answered; otherwise nothing changes and
 	 * `false` is answered (the report was replaced, evicted or expired and dropped since).
 	 */
-	refreshHeld(sessionKey: string, held: readonly string[]): boolean {
+	refreshHeld(sessionKey: string, held: readonly string[], place?: StorePlace): boolean {
 		this.#key.set(sessionKey);
-		const slot = this.#find();
+		const slot = this.#findFrom(place);
 		if (slot === none || this.#reports[slot] !== held) return false;
 		this.#reportedAt[slot] = this.#clock();
 		this.#use(slot);
@@ -225,6 +231,26 @@ export class MemorySegmentStore implements SegmentStore {
 		if (report.length === 0) return;
 		for (const id of report) this.#ids.release(id);
 		this.#sessionBytes -= reportBytes(report.length);
+	}
+
+	/**
+	 * `#find`, trying first the slot `place` names: it is the session's when it is in use and holds the key, keys
+	 * being unique among slots in use. `place` learns where the session was found (or `none`).
+	 */
+	#findFrom(place: StorePlace | undefined): number {
+		if (place === undefined) return this.#find();
+		const hinted = place.storeSlot;
+		if (hinted >= 0 && hinted < this.#maxSessions && this.#reports[hinted] !== undefined && this.#holdsKey(hinted)) return hinted;
+		const slot = this.#find();
+		place.storeSlot = slot;
+		return slot;
+	}
+
+	#holdsKey(slot: number): boolean {
+		const words = this.#key.words;
+		const keyWords = this.#keyWords;
+		const at = 4 * slot;
+		return keyWords[at] === words[0] && keyWords[at + 1] === words[1] && keyWords[at + 2] === words[2] && keyWords[at + 3] === words[3];
 	}
 
 	/** The slot holding the key in `#key`, or `none`. */

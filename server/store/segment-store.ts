@@ -27,16 +27,31 @@ export interface SegmentStore extends Partial<HeldReports> {
  * What stores in this process offer beside `write` (a plain answer, no round trip): `writeHeld` is `write`,
  * answering the frozen array now held for the session, which `refreshHeld` takes back. They let an unchanged
  * report skip its parse and checks (see routes/segments.ts).
+ *
+ * Each takes a `StorePlace` the caller keeps per session (a hot-path record): where the store last found the
+ * session, tried before its key table, whose entries are spread over megabytes and each a cache miss.
  */
 export interface HeldReports {
-	writeHeld(sessionKey: string, segmentIds: readonly string[]): readonly string[];
+	writeHeld(sessionKey: string, segmentIds: readonly string[], place?: StorePlace): readonly string[];
 	/** Refreshes the session's report as writing its ids again would, when it still holds `held`; else `false`. */
-	refreshHeld(sessionKey: string, held: readonly string[]): boolean;
+	refreshHeld(sessionKey: string, held: readonly string[], place?: StorePlace): boolean;
+	/** `read`, plainly. */
+	readAt(sessionKey: string, place: StorePlace): StoreRead;
+}
+
+/**
+ * Where an in-process store last found a session: only a hint, checked against the key held there before use
+ * and updated by the store whenever it finds the session elsewhere. Starts at -1 (nowhere).
+ */
+export interface StorePlace {
+	storeSlot: number;
 }
 
 /** The store's `HeldReports`, when it has them. */
 export function heldReportsOf(store: SegmentStore): HeldReports | undefined {
-	return store.writeHeld !== undefined && store.refreshHeld !== undefined ? (store as SegmentStore & HeldReports) : undefined;
+	return store.writeHeld !== undefined && store.refreshHeld !== undefined && store.readAt !== undefined
+		? (store as SegmentStore & HeldReports)
+		: undefined;
 }
 
 /**

@@ -3,7 +3,8 @@ import { measureStoreMemoryInChild } from '../../bench/memory.js';
 import { InternedIds } from '../../server/store/interned-ids.js';
 import { type EvictionReason, MemorySegmentStore } from '../../server/store/memory-store.js';
 import { sessionKeyOf } from '../../server/store/session-key.js';
-import type { StoreRead } from '../../server/store/segment-store.js';
+import type { StorePlace, StoreRead } from '../../server/store/segment-store.js';
+import { seededRandom } from '../seeded-random.js';
 import { describeSegmentStoreContract } from './store-contract.js';
 
 describeSegmentStoreContract('MemorySegmentStore', {
@@ -136,72 +137,30 @@ describe('MemorySegmentStore: held reports', () => {
 });
 
 describe('MemorySegmentStore: the session table', () => {
-	/**
-	 * Random writes, reads and clock turns on a store of 7 slots (a key table of 16 entries, so keys collide and
-	 * wrap around), checked at every step against a plain model: a Map in use order, each report with its time.
-	 */
 	it('answers as a plain least-recently-used map with a time to live would, through any churn', () => {
-		const clock = manualClock();
-		const maxSessions = 7;
-		const ttlMs = 1_000;
-		const evictions: EvictionReason[] = [];
-		const store = new MemorySegmentStore({
-			maxSessions,
-			ttlSeconds: ttlMs / 1000,
-			clock: clock.now,
-			onEvict: (reason) => evictions.push(reason),
-		});
-		const model = new Map<string, { ids: string[]; at: number }>();
-		let modelEvictions = 0;
-		let expiredReads = 0;
-		let seed = 0x2545f491;
-		const random = (below: number): number => {
-			// xorshift32: the same steps every run
-			seed ^= seed << 13;
-			seed ^= seed >>> 17;
-			seed ^= seed << 5;
-			return (seed >>> 0) % below;
-		};
-		const keys = Array.from({ length: 24 }, (_, index) => sessionKeyOf(`session-${index}`));
-		const idPool = ['a', 'b', 'c', 'd', 'e'];
-		for (let step = 0; step < 20_000; step++) {
-			const key = keys[random(keys.length)] as string;
-			const action = random(10);
-			if (action < 5) {
-				const ids = idPool.filter(() => random(2) === 0);
-				store.write(key, ids);
-				const held = model.get(key);
-				model.delete(key);
-				if (held === undefined && model.size === maxSessions) {
-					model.delete(model.keys().next().value as string);
-					modelEvictions++;
-				}
-				model.set(key, { ids, at: clock.now() });
-			} else if (action < 9) {
-				const held = model.get(key);
-				const read = store.read(key);
-				if (held === undefined) expect(read).toEqual({ status: 'miss' });
-				else if (clock.now() - held.at > ttlMs) {
-					expect(read).toEqual({ status: 'expired' });
-					model.delete(key);
-					expiredReads++;
-				} else {
-					expect(read).toEqual({ status: 'hit', segmentIds: held.ids, updatedAtMs: held.at });
-					model.delete(key);
-					model.set(key, held);
-				}
-			} else {
-				clock.advance(random(8) === 0 ? 1_500 : random(100));
-			}
-		}
-		expect(evictions).toEqual(Array.from({ length: modelEvictions }, () => 'sessions'));
-		expect(modelEvictions).toBeGreaterThan(100);
-		expect(expiredReads).toBeGreaterThan(100);
-		for (const key of keys) store.read(key);
-		clock.advance(ttlMs + 1);
-		for (const key of keys) store.read(key);
-		// Every report gone: every id interned for them gone too.
-		expect(store.internedIdCount()).toBe(0);
+		churn({ withPlaces: false });
+	});
+
+	it('answers the same when told where each session was found last, through any churn', () => {
+		churn({ withPlaces: true });
+	});
+
+	it('finds a session whose place names a slot another session now holds', () => {
+		const store = new MemorySegmentStore({ maxSessions: 1, ttlSeconds: 60 });
+		const first: StorePlace = { storeSlot: -1 };
+		const second: StorePlace = { storeSlot: -1 };
+		const held = store.writeHeld(sessionKeyOf('first'), ['a'], first);
+		expect(first.storeSlot).toBe(0);
+		// The only slot goes to the second session.
+		store.writeHeld(sessionKeyOf('second'), ['b'], second);
+		expect(second.storeSlot).toBe(0);
+		expect(store.readAt(sessionKeyOf('first'), first)).toEqual({ status: 'miss' });
+		expect(first.storeSlot).toBe(-1);
+		expect(store.refreshHeld(sessionKeyOf('first'), held, { storeSlot: 0 })).toBe(false);
+		expect(store.readAt(sessionKeyOf('second'), second)).toMatchObject({ status: 'hit', segmentIds: ['b'] });
+		// A place out of range, or made up, is only a hint.
+		expect(store.readAt(sessionKeyOf('second'), { storeSlot: 5 })).toMatchObject({ segmentIds: ['b'] });
+		expect(store.readAt(sessionKeyOf('second'), { storeSlot: -7 })).toMatchObject({ segmentIds: ['b'] });
 	});
 
 	it('keys any string, hashing one that is not a session key', () => {
@@ -215,3 +174,71 @@ describe('MemorySegmentStore: the session table', () => {
 		expect(store.read('j')).toEqual({ status: 'miss' });
 	});
 });
+
+/**
+ * Random writes, reads and clock turns on a store of 7 slots (a key table of 16 entries, so keys collide and wrap
+ * around), checked at every step against a plain model: a Map in use order, each report with its time. With
+ * places, every other step goes through the methods that take one (as the hot path's records do), each key
+ * keeping its own: evictions hand slots to other keys, so places go stale all the time.
+ */
+function churn({ withPlaces }: { withPlaces: boolean }): void {
+	const clock = manualClock();
+	const maxSessions = 7;
+	const ttlMs = 1_000;
+	const evictions: EvictionReason[] = [];
+	const store = new MemorySegmentStore({
+		maxSessions,
+		ttlSeconds: ttlMs / 1000,
+		clock: clock.now,
+		onEvict: (reason) => evictions.push(reason),
+	});
+	const model = new Map<string, { ids: string[]; at: number }>();
+	let modelEvictions = 0;
+	let expiredReads = 0;
+	// The same steps every run.
+	const random = seededRandom(0x2545f491);
+	const keys = Array.from({ length: 24 }, (_, index) => sessionKeyOf(`session-${index}`));
+	const idPool = ['a', 'b', 'c', 'd', 'e'];
+	const places = new Map<string, StorePlace>(keys.map((key) => [key, { storeSlot: -1 }]));
+	for (let step = 0; step < 20_000; step++) {
+		const key = keys[random(keys.length)] as string;
+		const action = random(10);
+		// Every other step through a place, when places are used (the same random steps either way).
+		const place = withPlaces && step % 2 === 0 ? places.get(key) : undefined;
+		if (action < 5) {
+			const ids = idPool.filter(() => random(2) === 0);
+			if (place === undefined) store.write(key, ids);
+			else store.writeHeld(key, ids, place);
+			const held = model.get(key);
+			model.delete(key);
+			if (held === undefined && model.size === maxSessions) {
+				model.delete(model.keys().next().value as string);
+				modelEvictions++;
+			}
+			model.set(key, { ids, at: clock.now() });
+		} else if (action < 9) {
+			const held = model.get(key);
+			const read = place === undefined ? store.read(key) : store.readAt(key, place);
+			if (held === undefined) expect(read).toEqual({ status: 'miss' });
+			else if (clock.now() - held.at > ttlMs) {
+				expect(read).toEqual({ status: 'expired' });
+				model.delete(key);
+				expiredReads++;
+			} else {
+				expect(read).toEqual({ status: 'hit', segmentIds: held.ids, updatedAtMs: held.at });
+				model.delete(key);
+				model.set(key, held);
+			}
+		} else {
+			clock.advance(random(8) === 0 ? 1_500 : random(100));
+		}
+	}
+	expect(evictions).toEqual(Array.from({ length: modelEvictions }, () => 'sessions'));
+	expect(modelEvictions).toBeGreaterThan(100);
+	expect(expiredReads).toBeGreaterThan(100);
+	for (const key of keys) store.read(key);
+	clock.advance(ttlMs + 1);
+	for (const key of keys) store.read(key);
+	// Every report gone: every id interned for them gone too.
+	expect(store.internedIdCount()).toBe(0);
+}

@@ -90,3 +90,35 @@ describe('a recorded session posting the same body again', () => {
 		expect((await post(cookie, '["good"]')).status).toBe(204);
 	});
 });
+
+describe('decisions of recorded sessions, whose records remember where the store holds them', () => {
+	function decide(cookie: string, segment: string) {
+		return send(`${running.url}/plugins/public/blueconic/decision?segment=${segment}`, {
+			headers: { host, cookie: `blaize_session=${cookie}` },
+		});
+	}
+
+	it("never answers from another session's report once the store gave that session its slot", async () => {
+		const leaving = signSessionCookie('slot-1', secret, inOneHour);
+		await post(leaving, '["leaving"]');
+		expect((await decide(leaving, 'leaving')).json).toEqual({ segment: 'leaving', result: 'yes', source: 'browser' });
+		// maxSessions is 3: three others push it out, and one of them takes its slot.
+		const others = ['slot-2', 'slot-3', 'slot-4'].map((id) => signSessionCookie(id, secret, inOneHour));
+		for (const other of others) await post(other, '["leaving","other"]');
+		expect(await held('slot-1')).toBe('miss');
+		expect((await decide(leaving, 'leaving')).json).toEqual({ segment: 'leaving', result: 'unknown', source: 'browser' });
+		for (const other of others) expect((await decide(other, 'other')).json).toMatchObject({ result: 'yes' });
+		await post(leaving, '["back"]');
+		expect((await decide(leaving, 'leaving')).json).toMatchObject({ result: 'no' });
+		expect((await decide(leaving, 'back')).json).toMatchObject({ result: 'yes' });
+	});
+
+	it('spells a segment id that needs escaping as JSON does', async () => {
+		const cookie = signSessionCookie('escaped-1', secret, inOneHour);
+		// Control characters are refused in reports; a quote and a backslash are not.
+		const id = 'a"b\\c\u00e9\ud83d\ude00';
+		expect((await post(cookie, JSON.stringify([id]))).status).toBe(204);
+		const answer = await decide(cookie, encodeURIComponent(id));
+		expect(answer.text).toBe(`{"segment":${JSON.stringify(id)},"result":"yes","source":"browser"}`);
+	});
+});
