@@ -30,7 +30,7 @@ const settings = {
 	connections: readNumber('BENCH_CONNECTIONS', 32),
 	durationMs: readNumber('BENCH_DURATION_MS', 2_000),
 	warmUpMs: readNumber('BENCH_WARMUP_MS', 1_000),
-	rounds: readNumber('BENCH_ROUNDS', 5),
+	rounds: readNumber('BENCH_ROUNDS', 9),
 	sessions: readNumber('BENCH_SESSIONS', 10_000),
 	memorySessions: readNumber('BENCH_MEMORY_SESSIONS', 1_000_000),
 	redisMemorySessions: readNumber('BENCH_REDIS_MEMORY_SESSIONS', 100_000),
