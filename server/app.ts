@@ -120,7 +120,7 @@ export function createCollector(configInput: CollectorConfigInput, options: Coll
 		});
 	const sessions =
 		options.sessions ??
-		createSessionValidator(config.session, {
+		createSessionValidator(config, {
 			onUpstreamCall: (outcome) => metrics.sessionValidations.inc({ outcome }),
 			logger,
 		});

@@ -9,8 +9,8 @@ import { ClientAddresses } from '../sessions/client-address.js';
  * Where a console request comes from: its client address (for the sign-in throttle), whether it arrived over
  * HTTPS (for the cookie's `Secure`), and whether a sign-in comes from another site.
  *
- * `X-Forwarded-For` and `X-Forwarded-Proto` are believed only from the configured `trustedProxies` (the http
- * session validator's), as everywhere in the collector: anybody else could write them.
+ * `X-Forwarded-For` and `X-Forwarded-Proto` are believed only from `server.trustedProxies`, as everywhere in the
+ * collector: anybody else could write them.
  */
 
 /** One `ClientAddresses` per configuration (a reload brings a new one). */
@@ -19,8 +19,7 @@ const addressesByConfig = new WeakMap<CollectorConfig, ClientAddresses>();
 function clientAddressesOf(config: CollectorConfig): ClientAddresses {
 	let addresses = addressesByConfig.get(config);
 	if (addresses === undefined) {
-		const validate = config.session.validate;
-		addresses = new ClientAddresses(validate.type === 'http' ? validate.trustedProxies : []);
+		addresses = new ClientAddresses(config.server.trustedProxies);
 		addressesByConfig.set(config, addresses);
 	}
 	return addresses;

@@ -54,13 +54,13 @@ const httpValidation = z.strictObject({
 	maxConcurrentChecks: positiveInt.default(100),
 	/**
 	 * Of those, what one client (an IPv4 address, an IPv6 /64) may hold, so one flooder cannot take them all.
-	 * Behind a load balancer every request comes from its address: list it in `trustedProxies`.
+	 * Behind a load balancer every request comes from its address: list it in `server.trustedProxies`.
 	 */
 	maxConcurrentChecksPerClient: positiveInt.default(10),
-	/** Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client; none by default. */
+	/** Its place before it applied to the whole server: a file that still has it is told where it went. */
 	trustedProxies: z
-		.array(z.string().refine((text) => parseAddressRange(text) !== undefined, 'must be an IP address or CIDR range, like 10.0.0.0/8'))
-		.default([]),
+		.never({ error: 'has moved to server.trustedProxies, which every session type and the admin console now follow' })
+		.optional(),
 });
 
 const signedValidation = z.strictObject({
@@ -199,6 +199,14 @@ const serverSettings = z
 		drainSeconds: z.number().min(0, 'must be 0 or more').max(3_600, 'must be at most 3600').default(0),
 		/** Then, how long requests in flight get to finish; at its end BlueConic calls still waiting are aborted. */
 		shutdownGraceSeconds: positiveSeconds.max(600, 'must be at most 600').default(10),
+		/**
+		 * Proxies (addresses or CIDR ranges) in front of the collector, such as its load balancer: only their
+		 * `X-Forwarded-For` names the client (for the `http` session check's share per client and the console's
+		 * sign-in throttle) and only their `X-Forwarded-Proto` says a request came over HTTPS. None by default.
+		 */
+		trustedProxies: z
+			.array(z.string().refine((text) => parseAddressRange(text) !== undefined, 'must be an IP address or CIDR range, like 10.0.0.0/8'))
+			.default([]),
 	})
 	.refine((settings) => settings.headersTimeoutSeconds <= settings.requestTimeoutSeconds, {
 		path: ['headersTimeoutSeconds'],

@@ -12,18 +12,21 @@ export interface SessionValidatorObservers {
 }
 
 export function createSessionValidator(
-	session: CollectorConfig['session'],
+	{ session, server }: Pick<CollectorConfig, 'session' | 'server'>,
 	{ onUpstreamCall, logger }: SessionValidatorObservers = {},
 ): SessionValidator {
 	const { validate, cookieName } = session;
 	switch (validate.type) {
-		case 'http':
+		case 'http': {
+			const { trustedProxies: _moved, ...settings } = validate;
 			return new HttpSessions({
-				...validate,
+				...settings,
+				trustedProxies: server.trustedProxies,
 				cookieName,
 				...(onUpstreamCall ? { onUpstreamCall } : {}),
 				...(logger ? { logger } : {}),
 			});
+		}
 		case 'signed':
 			return new SignedSessions(validate.secret);
 		case 'memory':

@@ -57,9 +57,7 @@ describe('console sign-in', () => {
 	});
 
 	it('sets Secure over HTTPS as told by a trusted proxy, and only by one', async () => {
-		const trusted = await start({
-			session: { validate: { type: 'http', url: 'http://127.0.0.1:9/account', trustedProxies: ['127.0.0.1'] } },
-		});
+		const trusted = await start({ server: { trustedProxies: ['127.0.0.1'] } });
 		const viaProxy = await trusted.request(sessionPath, {
 			method: 'POST',
 			body: { key: adminKey },
@@ -111,6 +109,24 @@ describe('console sign-in', () => {
 		expect(errorCode(blocked)).toBe('too_many_attempts');
 		expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(1);
 		expect(blocked.headers['set-cookie']).toBeUndefined();
+	});
+
+	it('behind a trusted proxy, slows down the client that sent the wrong keys and not the others, whatever the session type', async () => {
+		// The proxy setting is the server's: it holds with in-process sessions, which have no validator setting for it.
+		const collector = await start({ server: { trustedProxies: ['127.0.0.1'] } });
+		const from = (client: string) => ({ 'x-forwarded-for': client });
+		for (let attempt = 1; attempt <= 5; attempt++) {
+			const answer = await collector.request(sessionPath, {
+				method: 'POST',
+				body: { key: `wrong-key-number-${attempt}-xxxxxxxx` },
+				headers: from('203.0.113.66'),
+			});
+			expect(answer.status).toBe(401);
+		}
+		const blocked = await collector.request(sessionPath, { method: 'POST', body: { key: adminKey }, headers: from('203.0.113.66') });
+		expect(blocked.status).toBe(429);
+		const colleague = await collector.request(sessionPath, { method: 'POST', body: { key: adminKey }, headers: from('198.51.100.20') });
+		expect(colleague.status).toBe(200);
 	});
 
 	it('counts wrong keys sent all at once one by one: the sixth and later are slowed down', async () => {

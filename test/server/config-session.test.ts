@@ -20,32 +20,36 @@ describe('session.validate of type http', () => {
 			invalidCacheMaxEntries: 100_000,
 			maxConcurrentChecks: 100,
 			maxConcurrentChecksPerClient: 10,
-			trustedProxies: [],
 		});
 	});
 
-	it('takes trusted proxies as IPv4 or IPv6 addresses and CIDR ranges', () => {
+	it('takes trusted proxies, in server, as IPv4 or IPv6 addresses and CIDR ranges; none by default', () => {
 		const trustedProxies = ['10.0.0.7', '10.0.0.0/8', '::1', 'fd00::/8', '::ffff:192.0.2.1/128'];
-		const validate = parseConfig(httpSession({ trustedProxies }), {}).session.validate;
-		expect(validate).toMatchObject({ trustedProxies });
+		expect(parseConfig({ ...httpSession(), server: { trustedProxies } }, {}).server.trustedProxies).toEqual(trustedProxies);
+		expect(parseConfig(httpSession(), {}).server.trustedProxies).toEqual([]);
+	});
+
+	it('tells a file that still lists trusted proxies under session.validate where they went', () => {
+		expect(configProblemsOf(httpSession({ trustedProxies: ['10.0.0.0/8'] }))).toEqual([
+			'session.validate.trustedProxies: has moved to server.trustedProxies, which every session type and the admin console now follow',
+		]);
 	});
 
 	it('names each field that is wrong', () => {
 		expect(
 			configProblemsOf(
-				httpSession({
-					invalidCacheMaxEntries: 0,
-					maxConcurrentChecksPerClient: 1.5,
-					trustedProxies: ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/', ''],
-				}),
+				{
+					...httpSession({ invalidCacheMaxEntries: 0, maxConcurrentChecksPerClient: 1.5 }),
+					server: { trustedProxies: ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/', ''] },
+				},
 			),
 		).toEqual([
 			'session.validate.invalidCacheMaxEntries: must be greater than 0',
 			'session.validate.maxConcurrentChecksPerClient: must be a whole number',
-			'session.validate.trustedProxies[0]: must be an IP address or CIDR range, like 10.0.0.0/8',
-			'session.validate.trustedProxies[1]: must be an IP address or CIDR range, like 10.0.0.0/8',
-			'session.validate.trustedProxies[2]: must be an IP address or CIDR range, like 10.0.0.0/8',
-			'session.validate.trustedProxies[3]: must be an IP address or CIDR range, like 10.0.0.0/8',
+			'server.trustedProxies[0]: must be an IP address or CIDR range, like 10.0.0.0/8',
+			'server.trustedProxies[1]: must be an IP address or CIDR range, like 10.0.0.0/8',
+			'server.trustedProxies[2]: must be an IP address or CIDR range, like 10.0.0.0/8',
+			'server.trustedProxies[3]: must be an IP address or CIDR range, like 10.0.0.0/8',
 		]);
 	});
 });

@@ -14,6 +14,7 @@ describe('the server section', () => {
 			keepAliveTimeoutSeconds: 5,
 			drainSeconds: 0,
 			shutdownGraceSeconds: 10,
+			trustedProxies: [],
 		});
 	});
 

@@ -471,9 +471,8 @@ describe('the collector with http session validation behind a trusted proxy', ()
 	beforeAll(async () => {
 		running = await startCollector(
 			testConfig({
-				session: {
-					validate: { type: 'http', url: upstream.url, timeoutMs: 5_000, maxConcurrentChecksPerClient: 1, trustedProxies: ['127.0.0.9'] },
-				},
+				session: { validate: { type: 'http', url: upstream.url, timeoutMs: 5_000, maxConcurrentChecksPerClient: 1 } },
+				server: { trustedProxies: ['127.0.0.9'] },
 			}),
 		);
 	});
