@@ -306,6 +306,8 @@ export class MemorySegmentStore implements SegmentStore {
 
 	#remove(slot: number): void {
 		this.#removeKey(slot);
+		// A free slot holds no key, so a place naming it can never be taken for a session's (see `#findFrom`).
+		this.#keyWords.fill(0, 4 * slot, 4 * slot + 4);
 		this.#unlink(slot);
 		this.#let(this.#reports[slot] as readonly string[]);
 		this.#reports[slot] = undefined;

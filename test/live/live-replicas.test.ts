@@ -130,22 +130,30 @@ describe('the profile-sync queue worker', () => {
 
 	it('still delivers users queued before blueconic was removed, with the credentials last in force', async () => {
 		const keyPrefix = freshKeyPrefix();
-		const queue = { retry: { maxAttempts: 50, baseDelayMs: 20, maxDelayMs: 200 }, batchLingerMs: 20 };
-		const blueconic = { baseUrl: first.url, clientId: 'first-client', clientSecret: 'first-secret-0123', timeoutMs: 2_000 };
-		const config = redisConfig(keyPrefix, { blueconic, profileSync: { queue } });
+		// Retries enough to outlast any stall of a busy machine: the test ends the outage itself.
+		const queue = { retry: { maxAttempts: 1_000, baseDelayMs: 20, maxDelayMs: 200 }, batchLingerMs: 20 };
+		const blueconic = (fake: FakeBlueConic, which: string) => ({
+			baseUrl: fake.url,
+			clientId: `${which}-client`,
+			clientSecret: `${which}-secret-0123`,
+			timeoutMs: 2_000,
+		});
+		const config = redisConfig(keyPrefix, { blueconic: blueconic(first, 'first'), profileSync: { queue } });
 		const running = await startFromFile(folder.file('a.json'), config);
 		started.push(running);
-		// BlueConic refuses for now: the user stays queued, retried.
-		const outage = first.inject({ kind: 'status', status: 503, times: Infinity });
+		const withSecond = { ...config, blueconic: blueconic(second, 'second') };
+		expect(await running.collector.live.save(withSecond)).toMatchObject({ status: 'applied' });
+		// BlueConic (the second one, in force) refuses for now: the user stays queued, retried.
+		const outage = second.inject({ kind: 'status', status: 503, times: Infinity });
 		expect((await postProfiles(running.url, { email: 'queued@example.com', attributes: {} })).status).toBe(202);
-		await expect.poll(() => first.requests.some((request) => request.fault === 'status'), { timeout: 10_000 }).toBe(true);
+		await expect.poll(() => second.requests.some((request) => request.fault === 'status'), { timeout: 10_000 }).toBe(true);
 
-		const { blueconic: _removed, ...withoutBlueConic } = config;
+		const { blueconic: _removed, ...withoutBlueConic } = withSecond;
 		expect(await running.collector.live.save(withoutBlueConic)).toMatchObject({ status: 'applied', changed: ['blueconic'] });
 		const refused = await postProfiles(running.url, { email: 'late@example.com', attributes: {} });
 		expect([refused.status, (refused.json as { error: { code: string } }).error.code]).toEqual([404, 'profile_sync_not_configured']);
 		outage.remove();
-		await expect.poll(() => first.profiles.has('queued@example.com'), { timeout: 10_000 }).toBe(true);
-		expect(first.profiles.has('late@example.com')).toBe(false);
+		await expect.poll(() => second.profiles.has('queued@example.com'), { timeout: 10_000 }).toBe(true);
+		expect(first.profiles.has('queued@example.com')).toBe(false);
 	});
 });

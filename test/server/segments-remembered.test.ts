@@ -102,10 +102,13 @@ describe('decisions of recorded sessions, whose records remember where the store
 		const leaving = signSessionCookie('slot-1', secret, inOneHour);
 		await post(leaving, '["leaving"]');
 		expect((await decide(leaving, 'leaving')).json).toEqual({ segment: 'leaving', result: 'yes', source: 'browser' });
-		// maxSessions is 3: three others push it out, and one of them takes its slot.
-		const others = ['slot-2', 'slot-3', 'slot-4'].map((id) => signSessionCookie(id, secret, inOneHour));
+		// maxSessions is 3: three others push it out of the store, and one of them takes its slot. Their cookies are
+		// too long for a record of their own, so the records keep the first session's, which names its old slot.
+		const longId = (index: number) => `slot-${index}-${'x'.repeat(300)}`;
+		const others = [2, 3, 4].map((index) => signSessionCookie(longId(index), secret, inOneHour));
 		for (const other of others) await post(other, '["leaving","other"]');
 		expect(await held('slot-1')).toBe('miss');
+		expect(await held(longId(4))).toEqual(['leaving', 'other']);
 		expect((await decide(leaving, 'leaving')).json).toEqual({ segment: 'leaving', result: 'unknown', source: 'browser' });
 		for (const other of others) expect((await decide(other, 'other')).json).toMatchObject({ result: 'yes' });
 		await post(leaving, '["back"]');
