@@ -108,6 +108,15 @@ export function BlueConicCard({ draft, saved, problems, onChange }: Props) {
 						<strong>${test.result.ok ? 'Connected. ' : 'Not connected. '}</strong>${test.result.message}
 					</p>`
 				: null}
+			<button
+				class="button subtle"
+				type="button"
+				id="remove-blueconic"
+				title="Once saved, profile sync takes no more users (those already queued are still sent) and decisions use the browser's reports only"
+				onClick=${() => onChange(null)}
+			>
+				Remove the connection
+			</button>
 		</div>
 	</section>`;
 }

@@ -45,9 +45,10 @@ export interface ConfigAnswer {
 /** The client secret in a write: the one in force, a new value, or `env:NAME`. */
 export type SecretWrite = { keep: true } | string;
 
+/** The sections a save changes; `null` removes one. */
 export interface SectionsWrite {
-	blueconic?: { baseUrl: string; clientId: string; clientSecret: SecretWrite };
-	profileMapping?: ProfileMapping;
+	blueconic?: { baseUrl: string; clientId: string; clientSecret: SecretWrite } | null;
+	profileMapping?: ProfileMapping | null;
 	featuredSegments?: Record<string, string>;
 	sites?: Site[] | '*';
 }

@@ -76,9 +76,9 @@ export function featuredWrite(rows: readonly FeaturedRow[]): Record<string, stri
 	return Object.fromEntries(rows.map((row) => [row.id, row.name]));
 }
 
-/** The whole draft as the API's write body. */
+/** The whole draft as the API's write body; `null` for a section the draft has not (the API removes it). */
 function fullWrite(draft: Draft): SectionsWrite {
-	const write: SectionsWrite = { featuredSegments: featuredWrite(draft.featured), sites: draft.sites };
+	const write: SectionsWrite = { featuredSegments: featuredWrite(draft.featured), sites: draft.sites, blueconic: null, profileMapping: null };
 	if (draft.blueconic) {
 		const { baseUrl, clientId, secret } = draft.blueconic;
 		write.blueconic = { baseUrl, clientId, clientSecret: secret.mode === 'keep' ? { keep: true } : secret.value };

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../browser/browser.js';
+import { postProfiles } from '../redis/profile-sync-queue-fixture.js';
 import { askDecision, reportSegments } from '../server/collector-fixture.js';
 import { errorCode } from '../server/http-client.js';
 import { type ConsolePage, type ConsoleStack, openConsole, save, signIn, startConsoleStack } from './console-browser.js';
@@ -238,6 +239,31 @@ describe('the console in Chromium: editing each section and saving', () => {
 		expect(file.suggestedFilename()).toBe('collector.json');
 		expect(JSON.parse(await readFile((await file.path()) as string, 'utf8'))).toEqual(download);
 		await page.unroute('**/api/config');
+		expect(tab.problems).toEqual([]);
+	});
+
+	it('removes the BlueConic connection (profile sync then refuses users) and sets it up again', async () => {
+		// From the configuration in force: the last test left a change it could not save.
+		await page.reload();
+		await page.locator('#remove-blueconic').click();
+		await page.getByText('BlueConic is not configured.').waitFor();
+		expect(await save(page)).toContain('Saved.');
+		const written = await configOnDisk();
+		expect(written).not.toHaveProperty('blueconic');
+		// The other sections are untouched by the save.
+		expect((written.profileMapping as { attributes: unknown[] }).attributes).toHaveLength(3);
+		const refused = await postProfiles(stack.collector.url, { email: 'after-removal@example.com', attributes: {} });
+		expect([refused.status, errorCode(refused)]).toEqual([404, 'profile_sync_not_configured']);
+		expect(await page.locator('#save-config').isDisabled()).toBe(true);
+
+		await page.getByRole('button', { name: 'Set up the BlueConic connection' }).click();
+		await page.getByLabel('BlueConic address').fill(stack.blueconic.url);
+		await page.getByLabel('Client ID').fill('console-client');
+		await page.locator('#blueconic-client-secret').fill('console-secret');
+		expect(await save(page)).toContain('Saved.');
+		expect((await configOnDisk()).blueconic).toEqual({ baseUrl: stack.blueconic.url, clientId: 'console-client', clientSecret: 'console-secret' });
+		expect((await postProfiles(stack.collector.url, { email: 'after-setup@example.com', attributes: {} })).status).toBe(200);
+		await expect.poll(() => stack.blueconic.profiles.has('after-setup@example.com')).toBe(true);
 		expect(tab.problems).toEqual([]);
 	});
 });
