@@ -4,6 +4,7 @@ import type { BlueConicSection, ConnectionTest, Problem } from './contract.js';
 import type { BlueConicDraft } from './draft.js';
 import { html } from './html.js';
 import { FieldErrors, TextField, messagesAt } from './problems.js';
+import { RemoveSectionButton } from './remove-section.js';
 
 interface Props {
 	draft: BlueConicDraft | null;
@@ -108,15 +109,12 @@ export function BlueConicCard({ draft, saved, problems, onChange }: Props) {
 						<strong>${test.result.ok ? 'Connected. ' : 'Not connected. '}</strong>${test.result.message}
 					</p>`
 				: null}
-			<button
-				class="button subtle"
-				type="button"
+			<${RemoveSectionButton}
 				id="remove-blueconic"
+				label="Remove the connection"
 				title="Once saved, profile sync takes no more users (those already queued are still sent) and decisions use the browser's reports only"
-				onClick=${() => onChange(null)}
-			>
-				Remove the connection
-			</button>
+				onRemove=${() => onChange(null)}
+			/>
 		</div>
 	</section>`;
 }

@@ -5,6 +5,7 @@ import { type MappingDraft, copyAttribute, mappingWrite } from './draft.js';
 import { html } from './html.js';
 import { JsonEditor, ViewSwitch } from './json-editor.js';
 import { FieldErrors, TextField, messagesAt, problemsUnder } from './problems.js';
+import { RemoveSectionButton } from './remove-section.js';
 
 interface Props {
 	draft: MappingDraft | null;
@@ -29,7 +30,7 @@ export function MappingCard({ draft, types, problems, blueconicConfigured, onCha
 		return html`<section class="card" id="mapping" aria-labelledby="mapping-title">
 			<header class="card-header"><h2 id="mapping-title">Profile properties mapping</h2></header>
 			<div class="empty-state">
-				<p><strong>No profile mapping.</strong> Profiles are not synced to BlueConic until one is set.</p>
+				<p><strong>No profile mapping.</strong> Profile sync sends each user's email only, into BlueConic's email property.</p>
 				<button class="button" type="button" onClick=${() => onChange({ emailPropertyId: 'email', trackingIdPropertyId: '', attributes: [] })}>
 					Set up the mapping
 				</button>
@@ -124,6 +125,12 @@ export function MappingCard({ draft, types, problems, blueconicConfigured, onCha
 				${check.state === 'checking' ? 'Checking…' : 'Check against BlueConic'}
 			</button>
 			<${CheckResult} check=${check} />
+			<${RemoveSectionButton}
+				id="remove-mapping"
+				label="Remove the mapping"
+				title="Once saved, profile sync sends each user's email only"
+				onRemove=${() => onChange(null)}
+			/>
 		</div>
 	</section>`;
 }

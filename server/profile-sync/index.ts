@@ -7,6 +7,7 @@ import type { ProfileMappingConfig, ProfileSyncConfig } from '../config/schema.j
 import { HttpError } from '../errors/http-error.js';
 import { type Answer, httpErrorAnswer } from '../http/answer.js';
 import { retryAfterWindowSeconds } from '../utils/backoff.js';
+import { mappingOrDefault } from './mapping.js';
 import { createProfileSyncMetrics } from './metrics.js';
 import type { ProfileSyncQueue } from './queue/index.js';
 import { type ProfileSyncFailure, RecentFailures } from './recent-failures.js';
@@ -123,10 +124,6 @@ export function createProfileSync(options: ProfileSyncOptions): ProfileSync {
 			await Promise.allSettled([...inFlight]);
 		},
 	};
-}
-
-function mappingOrDefault(mapping: ProfileMappingConfig | undefined): ProfileMappingConfig {
-	return mapping ?? { emailPropertyId: 'email', attributes: [] };
 }
 
 function shuttingDown(): HttpError {

@@ -266,4 +266,17 @@ describe('the console in Chromium: editing each section and saving', () => {
 		await expect.poll(() => stack.blueconic.profiles.has('after-setup@example.com')).toBe(true);
 		expect(tab.problems).toEqual([]);
 	});
+
+	it('removes the profile mapping: profile sync then sends the email alone', async () => {
+		await page.locator('#remove-mapping').click();
+		await page.getByText('No profile mapping.').waitFor();
+		expect(await save(page)).toContain('Saved.');
+		expect(await configOnDisk()).not.toHaveProperty('profileMapping');
+		const user = { email: 'unmapped@example.com', attributes: { 'first-name': 'Ada' }, trackingId: 'tracking-1' };
+		expect((await postProfiles(stack.collector.url, user)).status).toBe(200);
+		await expect.poll(() => stack.blueconic.profiles.has('unmapped@example.com')).toBe(true);
+		const stored = stack.blueconic.profiles.get('unmapped@example.com');
+		expect(Object.keys(stored?.properties ?? {})).toEqual(['email']);
+		expect(tab.problems).toEqual([]);
+	});
 });

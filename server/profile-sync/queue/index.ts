@@ -5,6 +5,7 @@ import { silentLogSink } from '../../blueconic/log-sink.js';
 import { type BlueConicClientOptions, createBlueConicClient } from '../../blueconic/profiles-client.js';
 import type { BlueConicConfig, ProfileMappingConfig, ProfileSyncConfig } from '../../config/schema.js';
 import type { RedisConnections } from '../../redis/connections.js';
+import { mappingOrDefault } from '../mapping.js';
 import { createProfileSyncMetrics, createProfileSyncQueueMetrics } from '../metrics.js';
 import type { SyncUser } from '../sync-user.js';
 import { type QueueJobCounts, readJobCounts } from './inspect.js';
@@ -162,10 +163,6 @@ export function createProfileSyncQueue(options: ProfileSyncQueueOptions): Profil
 			return closing;
 		},
 	};
-}
-
-function mappingOrDefault(mapping: ProfileMappingConfig | undefined): ProfileMappingConfig {
-	return mapping ?? { emailPropertyId: 'email', attributes: [] };
 }
 
 function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
