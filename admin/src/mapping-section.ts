@@ -129,7 +129,12 @@ export function MappingCard({ draft, types, problems, blueconicConfigured, onCha
 				id="remove-mapping"
 				label="Remove the mapping"
 				title="Once saved, profile sync sends each user's email only"
-				onRemove=${() => onChange(null)}
+				onRemove=${() => {
+					// The JSON view's complaint goes with the section: it would otherwise keep Save blocked.
+					setJsonValidity(undefined);
+					setView('table');
+					onChange(null);
+				}}
 			/>
 		</div>
 	</section>`;

@@ -13,15 +13,15 @@ export type MappedUser =
 	  }
 	| { readonly status: 'rejected'; readonly reason: RejectionReason; readonly message: string };
 
-/**
- * The BlueConic properties for one user: email and tracking id set, each mapped attribute coerced to its property's
- * type. An attribute that cannot be coerced is left out and reported; an absent one is simply not sent.
- */
 /** The mapping in force: without a `profileMapping` section, the email alone, into BlueConic's `email` property. */
 export function mappingOrDefault(mapping: ProfileMappingConfig | undefined): ProfileMappingConfig {
 	return mapping ?? { emailPropertyId: 'email', attributes: [] };
 }
 
+/**
+ * The BlueConic properties for one user: email and tracking id set, each mapped attribute coerced to its property's
+ * type. An attribute that cannot be coerced is left out and reported; an absent one is simply not sent.
+ */
 export function mapUser(user: SyncUser, mapping: ProfileMappingConfig): MappedUser {
 	const email = user.email?.trim().toLowerCase();
 	if (email === undefined || email === '') {
