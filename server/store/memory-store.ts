@@ -255,17 +255,12 @@ export class MemorySegmentStore implements SegmentStore {
 
 	/** The slot holding the key in `#key`, or `none`. */
 	#find(): number {
-		const [first, second, third, fourth] = this.#key.words as unknown as [number, number, number, number];
 		const table = this.#keyTable;
-		const keyWords = this.#keyWords;
 		const mask = this.#keyTableMask;
-		for (let entry = first & mask; ; entry = (entry + 1) & mask) {
+		for (let entry = (this.#key.words[0] as number) & mask; ; entry = (entry + 1) & mask) {
 			const slot = table[entry] as number;
 			if (slot === none) return none;
-			const at = 4 * slot;
-			if (keyWords[at] === first && keyWords[at + 1] === second && keyWords[at + 2] === third && keyWords[at + 3] === fourth) {
-				return slot;
-			}
+			if (this.#holdsKey(slot)) return slot;
 		}
 	}
 
